@@ -1,0 +1,5 @@
+"""The JSON API (placeholder until the API lands)."""
+
+
+def init_api(app, state):
+    """Register the JSON API on ``app``."""

@@ -1,0 +1,63 @@
+"""The plugin's own implementations of its hooks, registered on the plugin manager by
+:class:`contact_segments.Segments`. Host implementations registered later run first; the
+defaults are marked ``trylast`` so that a host answer always wins.
+"""
+
+from flask import g, has_app_context
+
+from .. import audience
+from ..models import Notification
+from .markers import hookimpl
+
+
+class DefaultHooks:
+    """Hook implementations bound to one app's :class:`~contact_segments.extension.SegmentsState`."""
+
+    def __init__(self, state):
+        self.state = state
+
+    @property
+    def _session(self):
+        return self.state.db.session
+
+    @hookimpl(trylast=True)
+    def segments_audience_segments(self, account_id):
+        """List the account's segments with member counts (plugin implementation)."""
+        return audience.audience_segments(self._session, account_id)
+
+    @hookimpl(trylast=True)
+    def segments_count_recipients(self, account_id, include, exclude, channel):
+        """Count the audience (plugin implementation)."""
+        return audience.count_recipients(
+            self._session, self.state.contacts, account_id, include, exclude, channel
+        )
+
+    @hookimpl(trylast=True)
+    def segments_iter_recipients(self, account_id, include, exclude, channel, batch_size):
+        """Stream the audience in batches (plugin implementation)."""
+        return audience.iter_recipients(
+            self._session, self.state.contacts, account_id, include, exclude, channel, batch_size
+        )
+
+    @hookimpl(trylast=True)
+    def segments_contact_segments(self, account_id, contact_id):
+        """Return one contact's segments (plugin implementation)."""
+        return audience.contact_segments(self._session, self.state.contacts, account_id, contact_id)
+
+    @hookimpl(trylast=True)
+    def segments_current_actor(self):
+        """Default: the :class:`~contact_segments.actor.Actor` the host put in ``g.segments_actor``."""
+        if has_app_context():
+            return g.get("segments_actor")
+        return None
+
+    @hookimpl(trylast=True)
+    def segments_notify(self, notice):
+        """Default: store the notification in-app (table ``segments_notification``)."""
+        session = self._session
+        session.add(Notification(
+            account_id=notice.account_id, user_id=notice.user_id, kind=notice.kind,
+            level=notice.level, message=notice.message, link=notice.link,
+        ))
+        session.commit()
+        return True

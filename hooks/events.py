@@ -1,0 +1,89 @@
+"""The change events the plugin announces to host code, after the transaction has committed.
+
+Each event is a small frozen dataclass; hosts receive them through the ``segments_*`` event hooks
+in :mod:`contact_segments.hooks.specs`.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SegmentCreated:
+    """A segment was created (with ``member_count`` initial members)."""
+
+    account_id: int
+    segment_id: int
+    name: str
+    member_count: int
+    actor_user_id: int | None
+
+
+@dataclass(frozen=True)
+class SegmentRenamed:
+    """A segment's name changed from ``old_name`` to ``new_name``."""
+
+    account_id: int
+    segment_id: int
+    old_name: str
+    new_name: str
+    actor_user_id: int | None
+
+
+@dataclass(frozen=True)
+class SegmentDeleted:
+    """A segment was deleted; ``member_count`` contacts lost it."""
+
+    account_id: int
+    segment_id: int
+    name: str
+    member_count: int
+    actor_user_id: int | None
+
+
+@dataclass(frozen=True)
+class MembersAdded:
+    """``count`` contacts joined a segment; ``contact_ids`` lists them when the caller named
+    them one by one (``None`` when a filter selected them, to keep events small)."""
+
+    account_id: int
+    segment_id: int
+    segment_name: str
+    count: int
+    actor_user_id: int | None
+    contact_ids: tuple | None = None
+
+
+@dataclass(frozen=True)
+class MembersRemoved:
+    """``count`` contacts left a segment; ``contact_ids`` as in :class:`MembersAdded`."""
+
+    account_id: int
+    segment_id: int
+    segment_name: str
+    count: int
+    actor_user_id: int | None
+    contact_ids: tuple | None = None
+
+
+@dataclass(frozen=True)
+class ImportFinished:
+    """A bulk import ended (``status`` is ``"finished"`` or ``"failed"``) with these counts."""
+
+    account_id: int
+    import_id: int
+    status: str
+    dry_run: bool
+    counts: dict = field(default_factory=dict)
+    actor_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification for one user of an account (``level``: info, success, error)."""
+
+    account_id: int
+    user_id: int | None
+    kind: str
+    message: str
+    level: str = "info"
+    link: str | None = None

@@ -1,0 +1,37 @@
+"""The plugin's configuration keys and their defaults.
+
+Every key is read from the host's ``app.config``; :func:`apply_defaults` fills in the ones the
+host did not set. README.md ("Configuration") and manifest.yaml list the same keys with the same
+defaults, and ``tests/test_manifest.py`` keeps the three equal.
+"""
+
+DEFAULTS = {
+    # Where the plugin's pages and JSON API are mounted inside the host.
+    "SEGMENTS_URL_PREFIX": "/segments",
+    "SEGMENTS_API_URL_PREFIX": "/api/segments",
+    # Template the plugin's pages extend, so that they sit inside the host's layout.
+    "SEGMENTS_BASE_TEMPLATE": "segments/base.html",
+    # Database used when the host passes no Flask-SQLAlchemy ``db`` of its own.
+    "SEGMENTS_DATABASE_URL": "sqlite:///contact-segments.sqlite",
+    # Redis for RQ import jobs; empty means jobs run in-process (the embedded default).
+    "SEGMENTS_REDIS_URL": "",
+    "SEGMENTS_QUEUE_NAME": "segments-imports",
+    "SEGMENTS_JOB_TIMEOUT": 3600,
+    "SEGMENTS_JOB_RESULT_TTL": 86400,
+    # Page sizes.
+    "SEGMENTS_PAGE_SIZE": 50,
+    "SEGMENTS_MAX_PAGE_SIZE": 500,
+    # Recipients are streamed to the host's bulk sender in batches of this size.
+    "SEGMENTS_RECIPIENT_BATCH_SIZE": 5000,
+    # Import limits.
+    "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
+    "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,
+    "SEGMENTS_IMPORT_BATCH_SIZE": 2000,
+}
+
+
+def apply_defaults(config):
+    """Set every ``SEGMENTS_*`` key the host left unset to its default; return the config."""
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, value)
+    return config

@@ -1,0 +1,15 @@
+"""A small messaging host that uses contact-segments only through its public integration points.
+
+Run it with ``flask --app contact_segments.demo run``. It has accounts, users with the three
+roles (switch user in the top bar), a contacts page (the plugin's), a contact page showing the
+contact's segments (the plugin's Jinja macro), a bulk-message composer whose audience picker uses
+the plugin's hooks, and an outbox that records what would be sent.
+
+Configuration from the environment: ``DATABASE_URL`` (default: a SQLite file
+``segments-demo.sqlite`` in the current folder) and ``REDIS_URL`` (default: none, imports run
+in-process).
+"""
+
+from .app import create_app
+
+__all__ = ["create_app"]

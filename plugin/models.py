@@ -1,0 +1,138 @@
+"""The plugin's tables. All of them carry the ``segments_`` prefix and live in their own
+metadata (:data:`metadata`), which the plugin's Alembic environment manages apart from the host's.
+
+Accounts and users belong to the host: ``account_id`` and ``user_id`` are plain integers with no
+foreign key into the host's tables. ``segments_membership.contact_id`` has no foreign key either,
+because the contact table may be the host's own (see :mod:`contact_segments.contacts`).
+"""
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+TABLE_PREFIX = "segments_"
+VERSION_TABLE = "segments_alembic_version"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# 64-bit ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow():
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the plugin's models (separate from the host's ``db.Model``)."""
+
+    metadata = metadata
+
+
+class Segment(Base):
+    """A named group of an account's contacts."""
+
+    __tablename__ = "segments_segment"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "name_key"),
+        sa.Index("ix_segments_segment_account_search", "account_id", "search_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    # segment_name_key(name): unique per account (case, spaces and Unicode form ignored).
+    name_key: Mapped[str] = mapped_column(sa.String(400), nullable=False)
+    # search_key(name): case- and accent-folded, for search.
+    search_key: Mapped[str] = mapped_column(sa.String(400), nullable=False)
+    # Kept equal to the number of memberships by every service that adds or removes members
+    # (in the same transaction), so listing 1,000 segments with counts needs no aggregate.
+    member_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    created_by: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Membership(Base):
+    """One contact in one segment. The primary key forbids duplicate memberships."""
+
+    __tablename__ = "segments_membership"
+    __table_args__ = (sa.Index("ix_segments_membership_contact", "contact_id", "segment_id"),)
+
+    segment_id: Mapped[int] = mapped_column(
+        BigId, sa.ForeignKey("segments_segment.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    )
+
+
+class Contact(Base):
+    """The plugin's own contact table, used when the host brings no contact model.
+
+    ``mobile`` is E.164, ``email`` is normalized (lower-case); each, and ``external_id``, is
+    unique per account, so two imports can never create the same contact twice.
+    """
+
+    __tablename__ = "segments_contact"
+    __table_args__ = (
+        sa.Index(
+            "uq_segments_contact_account_mobile", "account_id", "mobile", unique=True,
+            postgresql_where=sa.text("mobile IS NOT NULL"), sqlite_where=sa.text("mobile IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_segments_contact_account_email", "account_id", "email", unique=True,
+            postgresql_where=sa.text("email IS NOT NULL"), sqlite_where=sa.text("email IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_segments_contact_account_external_id", "account_id", "external_id", unique=True,
+            postgresql_where=sa.text("external_id IS NOT NULL"),
+            sqlite_where=sa.text("external_id IS NOT NULL"),
+        ),
+        sa.Index("ix_segments_contact_account_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    country_code: Mapped[str | None] = mapped_column(sa.String(2))
+    first_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    mobile: Mapped[str | None] = mapped_column(sa.String(20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    account_number: Mapped[str | None] = mapped_column(sa.String(64))
+    organization: Mapped[str | None] = mapped_column(sa.String(200))
+    external_id: Mapped[str | None] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class Notification(Base):
+    """An in-app notification (the default target of the ``segments_notify`` hook)."""
+
+    __tablename__ = "segments_notification"
+    __table_args__ = (sa.Index("ix_segments_notification_account_user", "account_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    user_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    level: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="info")
+    message: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    link: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

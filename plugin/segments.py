@@ -1,0 +1,250 @@
+"""Segment services: create, rename, delete, find, list and search an account's segments.
+
+Every function takes a :class:`~contact_segments.scope.Scope`, checks the actor's permission
+first, touches only the scope's account, commits its own transaction and announces its event
+after the commit. Invalid requests raise a :class:`~contact_segments.errors.SegmentsError`
+before anything is written.
+"""
+
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .audience import SegmentSummary
+from .contact_query import ContactFilter
+from .dispatch import announce
+from .errors import Conflict, InvalidInput, NotFound, Vetoed
+from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
+from .models import Membership, Segment
+from .names import NAME_MAX_LENGTH, clean_segment_name, search_key, segment_name_key
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: ``items``, the ``total`` number of matches, ``page`` (from 1)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        """The number of pages (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def validate_name(name):
+    """Return ``name`` cleaned for storage, or raise :class:`InvalidInput` saying what is wrong."""
+    if not isinstance(name, str):
+        raise InvalidInput("The segment name must be text.", field="name")
+    cleaned = clean_segment_name(name)
+    if not cleaned:
+        raise InvalidInput("Give the segment a name (1 to 100 characters).", code="name_required", field="name")
+    if len(cleaned) > NAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"The segment name has {len(cleaned)} characters; use at most {NAME_MAX_LENGTH}.",
+            code="name_too_long", field="name",
+        )
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise InvalidInput("The segment name cannot contain line breaks or tabs.", code="name_invalid", field="name")
+    return cleaned
+
+
+def _ensure_name_free(scope, name, *, except_id=None):
+    query = sa.select(Segment).where(
+        Segment.account_id == scope.account_id, Segment.name_key == segment_name_key(name)
+    )
+    existing = scope.session.execute(query).scalar_one_or_none()
+    if existing is not None and existing.id != except_id:
+        raise Conflict(
+            f'A segment named "{existing.name}" already exists. Choose another name.',
+            code="name_taken", field="name",
+        )
+
+
+def get(scope, segment_id):
+    """Return the account's segment ``segment_id`` or raise :class:`NotFound`."""
+    scope.require("view")
+    return _get(scope, segment_id)
+
+
+def _get(scope, segment_id, *, for_update=False):
+    try:
+        segment_id = int(segment_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"Segment id {segment_id!r} is not a number.") from None
+    query = sa.select(Segment).where(Segment.id == segment_id, Segment.account_id == scope.account_id)
+    if for_update:
+        query = query.with_for_update()
+    segment = scope.session.execute(query).scalar_one_or_none()
+    if segment is None:
+        raise NotFound(f"There is no segment with id {segment_id} in this account.")
+    return segment
+
+
+def get_for_update(scope, segment_id):
+    """Return the segment, locked against concurrent change until the transaction ends."""
+    return _get(scope, segment_id, for_update=True)
+
+
+def create(scope, name, contact_ids=(), contact_filter=None):
+    """Create a segment named ``name``, optionally with initial members.
+
+    Members are the ``contact_ids`` given and/or every contact matching ``contact_filter``.
+    Raises :class:`InvalidInput` for a bad name, :class:`Conflict` for a name already used in the
+    account (ignoring case, surrounding spaces and Unicode form), :class:`NotFound` for contact ids
+    that are not the account's. Returns the new :class:`Segment`.
+    """
+    from . import memberships
+
+    scope.require("create")
+    name = validate_name(name)
+    session = scope.session
+    try:
+        _ensure_name_free(scope, name)
+        segment = Segment(
+            account_id=scope.account_id, name=name, name_key=segment_name_key(name),
+            search_key=search_key(name), member_count=0, created_by=scope.actor.user_id,
+        )
+        session.add(segment)
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            raise Conflict(f'A segment named "{name}" already exists. Choose another name.',
+                           code="name_taken", field="name") from None
+        added = 0
+        if contact_ids or contact_filter is not None:
+            added = memberships.insert_members(scope, segment, contact_ids, contact_filter)
+        announce(session, scope.pm, "segments_segment_created", SegmentCreated(
+            account_id=scope.account_id, segment_id=segment.id, name=segment.name,
+            member_count=added, actor_user_id=scope.actor.user_id,
+        ))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return segment
+
+
+def rename(scope, segment_id, new_name):
+    """Rename the account's segment ``segment_id`` to ``new_name``; return the segment.
+
+    Renaming to the same name with other case or spacing is allowed (it only changes how the
+    name is shown).
+    """
+    scope.require("rename")
+    new_name = validate_name(new_name)
+    session = scope.session
+    try:
+        segment = _get(scope, segment_id, for_update=True)
+        _ensure_name_free(scope, new_name, except_id=segment.id)
+        old_name = segment.name
+        segment.name = new_name
+        segment.name_key = segment_name_key(new_name)
+        segment.search_key = search_key(new_name)
+        session.flush()
+        if old_name != new_name:
+            announce(session, scope.pm, "segments_segment_renamed", SegmentRenamed(
+                account_id=scope.account_id, segment_id=segment.id, old_name=old_name,
+                new_name=new_name, actor_user_id=scope.actor.user_id,
+            ))
+        session.commit()
+    except sa.exc.IntegrityError:
+        session.rollback()
+        raise Conflict(f'A segment named "{new_name}" already exists. Choose another name.',
+                       code="name_taken", field="name") from None
+    except BaseException:
+        session.rollback()
+        raise
+    return segment
+
+
+def delete(scope, segment_id):
+    """Delete the account's segment ``segment_id`` and all its memberships.
+
+    Host implementations of ``segments_before_delete`` may veto (:class:`Vetoed`, nothing
+    changes). Returns the number of contacts that lost the segment.
+    """
+    scope.require("delete")
+    session = scope.session
+    try:
+        segment = _get(scope, segment_id, for_update=True)
+        vetoes = [
+            reason for reason in scope.pm.hook.segments_before_delete(
+                actor=scope.actor, segment_id=segment.id, name=segment.name,
+                member_count=segment.member_count,
+            ) if reason
+        ]
+        if vetoes:
+            raise Vetoed(f'The segment "{segment.name}" cannot be deleted: {"; ".join(vetoes)}')
+        removed = session.execute(
+            sa.delete(Membership).where(Membership.segment_id == segment.id)
+        ).rowcount
+        name = segment.name
+        session.execute(sa.delete(Segment).where(Segment.id == segment.id))
+        announce(session, scope.pm, "segments_segment_deleted", SegmentDeleted(
+            account_id=scope.account_id, segment_id=segment.id, name=name,
+            member_count=removed, actor_user_id=scope.actor.user_id,
+        ))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return removed
+
+
+def list_segments(scope, search="", page=1, per_page=50):
+    """Return a :class:`Page` of the account's segments (as ``SegmentSummary``) sorted by name.
+
+    ``search`` matches anywhere in the name, ignoring case and accents.
+    """
+    scope.require("view")
+    page = max(1, int(page))
+    per_page = max(1, int(per_page))
+    clauses = [Segment.account_id == scope.account_id]
+    folded = search_key(search or "")
+    if folded:
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(Segment.search_key.like(f"%{escaped}%", escape="\\"))
+    total = scope.session.execute(sa.select(sa.func.count()).select_from(Segment).where(*clauses)).scalar_one()
+    rows = scope.session.execute(
+        sa.select(Segment.id, Segment.name, Segment.member_count)
+        .where(*clauses)
+        .order_by(Segment.search_key, Segment.name_key, Segment.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    )
+    items = [SegmentSummary(id=row.id, name=row.name, member_count=row.member_count) for row in rows]
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def find_by_names(session, account_id, names):
+    """Map each of ``names`` to the account's segment of that name (matching ignoring case,
+    spaces and Unicode form); returns ``(found: dict[name, Segment], unknown: list[name])``."""
+    keys = {segment_name_key(name): name for name in names}
+    found, unknown = {}, []
+    if keys:
+        rows = session.execute(
+            sa.select(Segment).where(Segment.account_id == account_id, Segment.name_key.in_(list(keys)))
+        ).scalars()
+        by_key = {segment.name_key: segment for segment in rows}
+        for key, name in keys.items():
+            if key in by_key:
+                found[name] = by_key[key]
+            else:
+                unknown.append(name)
+    return found, unknown
+
+
+def all_segments(session, account_id):
+    """Return every segment of the account, sorted by name (for pickers and import matching)."""
+    return list(session.execute(
+        sa.select(Segment).where(Segment.account_id == account_id).order_by(Segment.search_key, Segment.name_key)
+    ).scalars())
+
+
+__all__ = [
+    "ContactFilter", "Page", "all_segments", "create", "delete", "find_by_names", "get",
+    "get_for_update", "list_segments", "rename", "validate_name",
+]

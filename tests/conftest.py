@@ -1,0 +1,209 @@
+"""Shared fixtures: the demo host on real databases (SQLite file and PostgreSQL), actors,
+contacts, and an event recorder registered as a host plugin.
+
+Every test that uses ``app`` runs once per database: SQLite always, PostgreSQL when
+``SEGMENTS_TEST_POSTGRES_URL`` names a server (``.ci/run`` starts one and sets it, and sets
+``SEGMENTS_TEST_REQUIRE_SERVERS=1`` so that a missing server fails instead of skipping).
+Each pytest process gets its own PostgreSQL database, dropped at the end.
+"""
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from contact_segments import Actor
+from contact_segments.demo import create_app
+from contact_segments.demo.models import Account, User, db
+from contact_segments.hooks.markers import hookimpl
+from contact_segments.models import Contact, VERSION_TABLE, metadata as plugin_metadata
+
+POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
+REQUIRE_SERVERS = os.environ.get("SEGMENTS_TEST_REQUIRE_SERVERS") == "1"
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVERS and not (POSTGRES_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "SEGMENTS_TEST_REQUIRE_SERVERS=1 but SEGMENTS_TEST_POSTGRES_URL or "
+            "SEGMENTS_TEST_REDIS_URL is not set: run the tests through .ci/run"
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url():
+    """A fresh PostgreSQL database for this pytest process (dropped afterwards)."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured (set SEGMENTS_TEST_POSTGRES_URL)")
+    name = f"cs_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    yield url.render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, tmp_path):
+    """The URL of an empty database of each kind (SQLite file, PostgreSQL)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'segments-test.sqlite'}"
+    else:
+        yield request.getfixturevalue("postgres_database_url")
+
+
+def _empty_all_tables(engine):
+    tables = [t for t in reversed(plugin_metadata.sorted_tables)] + list(reversed(db.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+class EventRecorder:
+    """A host plugin that records every event hook call, to assert on what hosts hear."""
+
+    def __init__(self):
+        self.events = []
+
+    def of(self, kind):
+        """Return the recorded events of class ``kind``."""
+        return [event for event in self.events if isinstance(event, kind)]
+
+    @hookimpl
+    def segments_segment_created(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    def segments_segment_renamed(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    def segments_segment_deleted(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    def segments_members_added(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    def segments_members_removed(self, event):
+        self.events.append(event)
+
+    @hookimpl
+    def segments_import_finished(self, event):
+        self.events.append(event)
+
+
+@pytest.fixture
+def app_config():
+    """Extra config for the app under test (override in a test module to change it)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    """The demo host with the plugin, on an empty database, inside an app context."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEGMENTS_REDIS_URL": "",
+        "DEMO_SEED": False,
+        "SECRET_KEY": "test-secret",
+        **app_config,
+    }
+    application = create_app(config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        _empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def state(app):
+    """The plugin's per-app state (``app.extensions["segments"]``)."""
+    return app.extensions["segments"]
+
+
+@pytest.fixture
+def recorder(state):
+    """An :class:`EventRecorder` registered on the plugin manager; checks pending hooks."""
+    plugin = EventRecorder()
+    state.pm.register(plugin, name="test-recorder")
+    state.pm.check_pending()
+    yield plugin
+    state.pm.unregister(name="test-recorder")
+
+
+@pytest.fixture
+def make_account(app):
+    """Factory: a host account with one user of each role; returns (account_id, {role: user_id})."""
+
+    def make(name="Dealer"):
+        account = Account(name=name)
+        db.session.add(account)
+        db.session.flush()
+        users = {}
+        for role in ("consultant", "manager", "admin"):
+            user = User(account_id=account.id, name=f"{role} of {name}", role=role)
+            db.session.add(user)
+            db.session.flush()
+            users[role] = user.id
+        db.session.commit()
+        return account.id, users
+
+    return make
+
+
+@pytest.fixture
+def account(make_account):
+    """One account: (account_id, {role: user_id})."""
+    return make_account("Downtown Motors")
+
+
+@pytest.fixture
+def scope_for(state, account):
+    """Factory: a service scope for ``role`` in ``account`` (or another account id)."""
+
+    def make(role="admin", account_id=None, user_id=None):
+        account_id = account_id if account_id is not None else account[0]
+        actor = Actor(account_id=account_id, user_id=user_id or account[1].get(role), role=role)
+        return state.scope(actor)
+
+    return make
+
+
+@pytest.fixture
+def make_contacts():
+    """Factory: insert ``count`` contacts in an account; returns their ids in order."""
+
+    def make(account_id, count, *, with_mobile=True, with_email=True, start=0):
+        rows = [
+            {
+                "account_id": account_id, "country_code": "US", "first_name": f"First{i}",
+                "last_name": f"Last{i}",
+                "mobile": f"+1415{account_id % 10}{i:06d}" if with_mobile else None,
+                "email": f"person{i}.a{account_id}@example.com" if with_email else None,
+            }
+            for i in range(start, start + count)
+        ]
+        if rows:
+            db.session.execute(sa.insert(Contact), rows)
+        db.session.commit()
+        return list(db.session.execute(
+            sa.select(Contact.id).where(Contact.account_id == account_id).order_by(Contact.id)
+        ).scalars())[-count:] if count else []
+
+    return make
