@@ -9,6 +9,16 @@ DEFAULTS = {
     # Where the plugin's pages and JSON API are mounted inside the host.
     "SEGMENTS_URL_PREFIX": "/segments",
     "SEGMENTS_API_URL_PREFIX": "/api/segments",
+    # The JSON API's OpenAPI document (flask-smorest, config prefix SEGMENTS_, so a host's own
+    # flask-smorest Api keeps its API_* / OPENAPI_* keys). SEGMENTS_OPENAPI_URL_PREFIX: None
+    # serves it at SEGMENTS_API_URL_PREFIX + "/openapi.json"; False does not serve it.
+    "SEGMENTS_API_TITLE": "Customer segments API",
+    "SEGMENTS_API_VERSION": "v1",
+    "SEGMENTS_OPENAPI_VERSION": "3.0.3",
+    "SEGMENTS_OPENAPI_URL_PREFIX": None,
+    # True exempts the JSON API from the host's Flask-WTF CSRFProtect (only for hosts whose API
+    # clients authenticate without cookies); by default session clients send X-CSRFToken.
+    "SEGMENTS_API_CSRF_EXEMPT": False,
     # Template the plugin's pages extend, so that they sit inside the host's layout.
     "SEGMENTS_BASE_TEMPLATE": "segments/base.html",
     # Database used when the host passes no Flask-SQLAlchemy ``db`` of its own.
