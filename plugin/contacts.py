@@ -33,7 +33,7 @@ class ContactMapping:
         table = model if isinstance(model, sa.Table) else model.__table__
         names = {field: field for field in FIELDS if field in table.c}
         names.update(column_names or {})
-        missing = [field for field in REQUIRED_FIELDS if names.get(field) not in table.c]
+        missing = [field for field in REQUIRED_FIELDS if str(names.get(field)) not in table.c]
         if missing:
             raise ValueError(
                 f"contact_columns must map {', '.join(missing)} to columns of table {table.name!r}"
