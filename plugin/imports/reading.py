@@ -447,6 +447,12 @@ def _utf8_or_legacy(head, complete):
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    # Mostly valid UTF-8 with a few stray legacy bytes (two exports pasted together): UTF-8, the
+    # stray bytes are read as Windows-1252 by the lenient error handler.
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(head, final=complete)
+    invalid = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    if sum(1 for ch in text if ch > "\x7f") - invalid > invalid:
+        return "utf-8"
     lines = [line for line in head.splitlines() if max(line, default=0) >= 0x80]
     return guess_legacy_encoding(b"\n".join(lines)[:CHARSET_SAMPLE_BYTES])
 
