@@ -136,3 +136,8 @@ class Notification(Base):
     link: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+# The import tables live on the same metadata (registered here so every importer of this module,
+# Alembic's environment included, sees them).
+from .imports import models as import_models  # noqa: E402,F401

@@ -1,0 +1,163 @@
+"""The tables of bulk imports (all prefixed ``segments_import``, on the plugin's metadata).
+
+* :class:`Import`: one upload and what became of it (options, status, progress, counts, the
+  checkpoint of the last committed batch).
+* :class:`ImportChunk`: the uploaded file itself, in chunks, so that a worker on another machine
+  with only the database and Redis can run the import.
+* :class:`ImportPart`: the file cut into parts of consecutive rows: the rows as read (``source``)
+  and, once a worker has validated them, the validated rows (``validated``). Parts are validated
+  in parallel by several workers and applied in file order.
+* :class:`ImportRow`: the outcome of every data row. Its primary key (import, line) means a
+  retried batch can never record a row twice.
+* :class:`ImportUnknownSegment`: each segment name of the file that matches no segment, with the
+  lines that used it.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..models import Base, BigId, utcnow
+
+#: Status of an import, in the order it goes through them.
+UPLOADED, QUEUED, RUNNING, FINISHED, FAILED, REFUSED = (
+    "uploaded", "queued", "running", "finished", "failed", "refused")
+STATUSES = (UPLOADED, QUEUED, RUNNING, FINISHED, FAILED, REFUSED)
+#: Statuses after which nothing more happens.
+ENDED = (FINISHED, FAILED, REFUSED)
+
+#: Outcome of one data row.
+CREATED, UPDATED, UNCHANGED, ROW_FAILED = "created", "updated", "unchanged", "failed"
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, ROW_FAILED)
+
+#: The counters of an import, as stored on :class:`Import` and listed in summaries.
+COUNTERS = ("created", "updated", "unchanged", "failed", "warned",
+            "memberships_added", "memberships_removed")
+
+
+
+def _import_fk():
+    return sa.ForeignKey("segments_import.id", ondelete="CASCADE")
+
+
+class Import(Base):
+    """One bulk import of an account: the upload, its options and what became of it.
+
+    ``rows_done`` is the checkpoint: the number of data rows whose batch has committed (their
+    contacts, memberships, outcomes and the counters below in one transaction); ``checkpoint_line``
+    is the line of the last of them. A retry resumes after it.
+    """
+
+    __tablename__ = "segments_import"
+    __table_args__ = (sa.Index("ix_segments_import_account", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    user_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    filename: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    file_size: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    replace: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    dry_run: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=UPLOADED)
+    # The file as read: its encoding and delimiter, its data rows, how it is cut up.
+    encoding: Mapped[str | None] = mapped_column(sa.String(32))
+    delimiter: Mapped[str | None] = mapped_column(sa.String(4))
+    rows_total: Mapped[int | None] = mapped_column(sa.BigInteger)
+    part_rows: Mapped[int | None] = mapped_column(sa.Integer)
+    batch_size: Mapped[int | None] = mapped_column(sa.Integer)
+    parts_total: Mapped[int | None] = mapped_column(sa.Integer)
+    # Progress: rows validated (by any worker) and rows applied (the checkpoint).
+    rows_validated: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    rows_done: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    checkpoint_line: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    # Counts (rows by outcome, rows with warnings, memberships).
+    created: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    unchanged: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    failed: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    warned: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    memberships_added: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    memberships_removed: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    # Why the file was refused or the import failed.
+    error_code: Mapped[str | None] = mapped_column(sa.String(40))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    job_id: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    @property
+    def ended(self):
+        """True when the import is finished, failed or refused."""
+        return self.status in ENDED
+
+    def counts(self):
+        """Return the counters as a dict (see :data:`COUNTERS`)."""
+        return {name: getattr(self, name) for name in COUNTERS}
+
+
+class ImportChunk(Base):
+    """One piece (``seq`` from 0) of an uploaded file's bytes."""
+
+    __tablename__ = "segments_import_chunk"
+
+    import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+
+
+class ImportPart(Base):
+    """Consecutive data rows ``first_row`` .. ``first_row + row_count - 1`` (0-based ordinals).
+
+    ``source``: the rows as read (compressed); ``validated``: the validated rows (compressed),
+    ``NULL`` until a worker has validated the part.
+    """
+
+    __tablename__ = "segments_import_part"
+
+    import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
+    seq: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    first_row: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    row_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    first_line: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    last_line: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    source: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    validated: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+
+class ImportRow(Base):
+    """The outcome of one data row (``line`` as a spreadsheet shows it, header = 1).
+
+    ``codes``: the error and warning codes, space-separated; ``issues``: a JSON list of
+    ``[level, column, code, message]`` (``level`` is ``"error"`` or ``"warning"``), ``NULL`` when
+    there are none; ``contact_id``: the contact the row created or matched.
+    """
+
+    __tablename__ = "segments_import_row"
+    __table_args__ = (sa.Index("ix_segments_import_row_contact", "import_id", "contact_id"),)
+
+    import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
+    line: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    outcome: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    contact_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    codes: Mapped[str | None] = mapped_column(sa.String(400))
+    issues: Mapped[list | None] = mapped_column(sa.JSON)
+
+
+class ImportUnknownSegment(Base):
+    """A segment name used on ``line`` that matches none of the account's segments.
+
+    ``suggestion`` is the closest existing segment name when one is close enough.
+    """
+
+    __tablename__ = "segments_import_unknown_segment"
+
+    import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
+    name_key: Mapped[str] = mapped_column(sa.String(400), primary_key=True)
+    line: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(sa.String(400), nullable=False)
+    suggestion: Mapped[str | None] = mapped_column(sa.String(100))
