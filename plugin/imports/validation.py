@@ -185,10 +185,9 @@ def _country_error(line, value):
     hint = _COUNTRY_HINTS.get(key)
     digits = value.lstrip("+").strip()
     if hint is None and digits.isdigit():
+        # the calling code's main country (+1 is shared by the US, Canada and the Caribbean)
         regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits), ())
-        regions = [r for r in regions if r in COUNTRY_CODES][:2]
-        if regions:
-            hint = " or ".join(regions)
+        hint = "US or CA" if digits == "1" else (regions[0] if regions else None)
     message = (f'Country Code "{value}" is not a two-letter ISO country code: use a code such as '
                "US or BR, not a calling code (+1, +55) or a country name")
     if hint:
