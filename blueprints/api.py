@@ -1,5 +1,353 @@
-"""The JSON API (placeholder until the API lands)."""
+"""The JSON API for segments (flask-smorest), mounted under ``SEGMENTS_API_URL_PREFIX``.
+
+Thin by design: the schemas (:mod:`.schemas`) check the shape of each request, the services
+(:mod:`contact_segments.segments`, :mod:`~contact_segments.memberships`,
+:mod:`~contact_segments.contact_query`) do the work, check the role and scope every query to the
+account of the actor the host reports (hook ``segments_current_actor``).
+
+Errors are JSON ``{"code", "message", "field"?, "errors"?}`` with the status of the
+:class:`~contact_segments.errors.SegmentsError` (401, 403, 404, 409, 422). The handlers are
+registered on this blueprint only, so the host's own error pages stay the host's — flask-smorest
+would otherwise install an app-wide handler.
+"""
+
+import logging
+import re
+
+import flask
+from flask import jsonify, request
+from flask_smorest import Api, Blueprint
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .. import memberships, segments
+from ..contact_query import ContactFilter, count_contacts, existing_contact_ids, list_contacts
+from ..errors import NotFound, SegmentsError
+from ..extension import get_state
+from . import schemas
+
+log = logging.getLogger(__name__)
+
+blp = Blueprint(
+    "segments_api", __name__,
+    description="Customer segments of the signed-in user's account: create, rename, delete, "
+                "assign contacts, list members, count a bulk message's audience.",
+)
+
+
+class SegmentsApi(Api):
+    """flask-smorest's Api, reading its settings from ``SEGMENTS_*`` keys (``config_prefix``) and
+    leaving the host's error handlers alone."""
+
+    ERROR_SCHEMA = schemas.ErrorSchema
+
+    def _register_error_handlers(self):
+        """Do not register an app-wide handler; the API blueprint has its own (see module doc)."""
 
 
 def init_api(app, state):
-    """Register the JSON API on ``app``."""
+    """Register the JSON API on ``app`` under ``SEGMENTS_API_URL_PREFIX``, with its OpenAPI
+    document at ``<SEGMENTS_OPENAPI_URL_PREFIX or the API prefix>/openapi.json``."""
+    config = app.config
+    prefix = config["SEGMENTS_API_URL_PREFIX"].rstrip("/")
+    if config["SEGMENTS_OPENAPI_URL_PREFIX"] is None:
+        config["SEGMENTS_OPENAPI_URL_PREFIX"] = prefix
+    elif config["SEGMENTS_OPENAPI_URL_PREFIX"] is False:
+        config["SEGMENTS_OPENAPI_URL_PREFIX"] = None  # flask-smorest: None = not served
+    api = SegmentsApi(app, config_prefix="SEGMENTS_")
+    api.spec.components.security_scheme(
+        "csrfToken", {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                      "description": "Flask-WTF CSRF token; required on POST/PATCH/DELETE "
+                                     "when the host uses CSRFProtect and a session cookie."},
+    )
+    api.register_blueprint(blp, url_prefix=prefix)
+    csrf = app.extensions.get("csrf")
+    if config["SEGMENTS_API_CSRF_EXEMPT"] and csrf is not None:
+        csrf.exempt(blp)
+    app.extensions["segments_api"] = api
+    return api
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _scope():
+    """The service scope of the current request's actor (401 if the host reports nobody)."""
+    state = get_state()
+    return state.scope(state.current_actor())
+
+
+def _page_size(value):
+    return value or flask.current_app.config["SEGMENTS_PAGE_SIZE"]
+
+
+def _checked_segment_ids(scope, segment_ids):
+    """Return ``segment_ids`` after checking that each is a segment of the account (else 404)."""
+    for segment_id in segment_ids:
+        segments.get(scope, segment_id)
+    return tuple(segment_ids)
+
+
+def _contact_filter(scope, data):
+    """Build a :class:`ContactFilter` from request data (``None`` stays ``None``)."""
+    if data is None:
+        return None
+    return ContactFilter(search=data["search"], segment_ids=_checked_segment_ids(scope, data["segment_ids"]))
+
+
+def _contact_page(items, limit):
+    return {"items": items, "next_after_id": items[-1]["id"] if len(items) == limit else None}
+
+
+@blp.url_value_preprocessor
+def _ids_in_range(endpoint, values):
+    """An id in the path beyond the database's range is no id of this account: 404."""
+    for key in ("segment_id", "contact_id"):
+        if (values or {}).get(key, 0) > schemas.MAX_ID:
+            raise NotFound(f"There is no {key.split('_')[0]} with id {values[key]} in this account.")
+
+
+# ---------------------------------------------------------------- segments
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(schemas.SegmentListArgsSchema, location="query")
+@blp.response(200, schemas.SegmentPageSchema)
+def list_segments(args):
+    """List the account's segments with member counts
+
+    Sorted by name; ``search`` matches anywhere in the name, ignoring case and accents.
+    """
+    page = segments.list_segments(_scope(), search=args["search"], page=args["page"],
+                                  per_page=_page_size(args["per_page"]))
+    return {"items": [item._asdict() for item in page.items], "total": page.total,
+            "page": page.page, "per_page": page.per_page, "pages": page.pages}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.SegmentCreateSchema)
+@blp.response(201, schemas.SegmentSchema)
+def create_segment(data):
+    """Create a segment
+
+    Optionally with its first members: ``contact_ids`` and/or every contact matching ``filter``.
+    409 if the account already has a segment of that name (ignoring case, spaces, Unicode form).
+    """
+    scope = _scope()
+    return segments.create(scope, data["name"], contact_ids=data["contact_ids"],
+                           contact_filter=_contact_filter(scope, data["filter"]))
+
+
+@blp.route("/<int:segment_id>", methods=["GET"])
+@blp.response(200, schemas.SegmentSchema)
+def get_segment(segment_id):
+    """Get one segment"""
+    return segments.get(_scope(), segment_id)
+
+
+@blp.route("/<int:segment_id>", methods=["PATCH"])
+@blp.arguments(schemas.SegmentRenameSchema)
+@blp.response(200, schemas.SegmentSchema)
+def rename_segment(data, segment_id):
+    """Rename a segment (managers and admins)"""
+    return segments.rename(_scope(), segment_id, data["name"])
+
+
+@blp.route("/<int:segment_id>", methods=["DELETE"])
+@blp.response(200, schemas.DeletedSchema)
+def delete_segment(segment_id):
+    """Delete a segment (managers and admins)
+
+    Its contacts stay; they only lose the segment. The answer says how many did.
+    A host hook may refuse the delete (409, code ``vetoed``).
+    """
+    scope = _scope()
+    name = segments.get(scope, segment_id).name
+    removed = segments.delete(scope, segment_id)
+    return {"id": segment_id, "name": name, "contacts_removed": removed}
+
+
+# ---------------------------------------------------------------- members
+
+
+@blp.route("/<int:segment_id>/members", methods=["GET"])
+@blp.arguments(schemas.KeysetArgsSchema, location="query")
+@blp.response(200, schemas.ContactPageSchema)
+def list_members(args, segment_id):
+    """List a segment's members, by contact id
+
+    Keyset pages: pass the answer's ``next_after_id`` as ``after_id`` for the next page.
+    """
+    limit = _page_size(args["limit"])
+    items = memberships.list_members(_scope(), segment_id, after_id=args["after_id"], limit=limit,
+                                     search=args["search"])
+    return _contact_page(items, limit)
+
+
+@blp.route("/<int:segment_id>/members", methods=["POST"])
+@blp.arguments(schemas.MembersChangeSchema)
+@blp.response(200, schemas.MembersAddedSchema)
+def add_members(data, segment_id):
+    """Add contacts to a segment
+
+    ``contact_ids``, or a ``filter`` meaning every contact of the account that matches it
+    (select-all across pages). Contacts already in the segment are skipped.
+    """
+    scope = _scope()
+    added = memberships.add_contacts(scope, segment_id, contact_ids=data["contact_ids"],
+                                     contact_filter=_contact_filter(scope, data["filter"]))
+    return {"added": added, "segment": segments.get(scope, segment_id)}
+
+
+@blp.route("/<int:segment_id>/members/remove", methods=["POST"])
+@blp.arguments(schemas.MembersChangeSchema)
+@blp.response(200, schemas.MembersRemovedSchema)
+def remove_members(data, segment_id):
+    """Remove contacts from a segment
+
+    ``contact_ids``, or a ``filter`` meaning every contact of the account that matches it.
+    """
+    scope = _scope()
+    removed = memberships.remove_contacts(scope, segment_id, contact_ids=data["contact_ids"],
+                                          contact_filter=_contact_filter(scope, data["filter"]))
+    return {"removed": removed, "segment": segments.get(scope, segment_id)}
+
+
+# ---------------------------------------------------------------- contacts and audiences
+
+
+@blp.route("/contacts", methods=["GET"])
+@blp.arguments(schemas.ContactListArgsSchema, location="query")
+@blp.response(200, schemas.ContactPageSchema)
+def list_account_contacts(args):
+    """List the account's contacts, optionally only those in any of ``segment_id``
+
+    Keyset pages by contact id (``after_id``, ``limit``); ``search`` matches names, email,
+    mobile and external id.
+    """
+    scope = _scope()
+    scope.require("view")
+    limit = _page_size(args["limit"])
+    contact_filter = _contact_filter(scope, {"search": args["search"], "segment_ids": args["segment_id"]})
+    items = list_contacts(scope.session, scope.contacts, scope.account_id, contact_filter,
+                          after_id=args["after_id"], limit=limit)
+    return _contact_page(items, limit)
+
+
+@blp.route("/contacts/count", methods=["GET"])
+@blp.arguments(schemas.ContactCountArgsSchema, location="query")
+@blp.response(200, schemas.CountSchema)
+def count_account_contacts(args):
+    """Count the contacts a filter matches (the "select all N matching" figure)"""
+    scope = _scope()
+    scope.require("view")
+    contact_filter = _contact_filter(scope, {"search": args["search"], "segment_ids": args["segment_id"]})
+    return {"count": count_contacts(scope.session, scope.contacts, scope.account_id, contact_filter)}
+
+
+@blp.route("/contacts/<int:contact_id>/segments", methods=["GET"])
+@blp.response(200, schemas.SegmentListSchema)
+def contact_segments(contact_id):
+    """List the segments one contact is in"""
+    scope = _scope()
+    scope.require("view")
+    if not existing_contact_ids(scope.session, scope.contacts, scope.account_id, [contact_id]):
+        raise NotFound(f"There is no contact with id {contact_id} in this account.", field="contact_id")
+    items = scope.pm.hook.segments_contact_segments(account_id=scope.account_id, contact_id=contact_id)
+    return {"items": [item._asdict() for item in items]}
+
+
+@blp.route("/audience/count", methods=["GET"])
+@blp.arguments(schemas.AudienceArgsSchema, location="query")
+@blp.response(200, schemas.CountSchema)
+def count_audience(args):
+    """Count a bulk message's recipients
+
+    Contacts in any ``include`` segment and in no ``exclude`` segment, reachable on ``channel``
+    (``sms``: has a mobile number; ``email``: has an address), each counted once.
+    """
+    scope = _scope()
+    scope.require("view")
+    count = scope.pm.hook.segments_count_recipients(
+        account_id=scope.account_id, include=args["include"], exclude=args["exclude"],
+        channel=args["channel"],
+    )
+    return {"count": count}
+
+
+def _unknown_endpoint(**_):
+    raise NotFound(f"There is no API endpoint {request.method} {request.path}. The endpoints are "
+                   f"listed in the OpenAPI document.", code="unknown_endpoint")
+
+
+# Under the API prefix, an unknown path gets a JSON 404 too (not the host's HTML page). Added
+# with Flask's own add_url_rule so that it stays out of the OpenAPI document.
+flask.Blueprint.add_url_rule(blp, "/<path:path>", "unknown_endpoint", _unknown_endpoint,
+                             methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+
+
+# ---------------------------------------------------------------- errors (this blueprint only)
+
+
+@blp.errorhandler(SegmentsError)
+def _segments_error(error):
+    return jsonify(error.to_dict()), error.status
+
+
+def _flatten(problems, path=""):
+    """Yield ``(path, text)`` for each message of a marshmallow error tree; list items and
+    nested fields get paths such as ``contact_ids[2]`` and ``filter.search``."""
+    if isinstance(problems, dict):
+        for key, value in problems.items():
+            if key == "_schema":
+                yield from _flatten(value, path)
+            elif isinstance(key, int) or str(key).isdigit():
+                yield from _flatten(value, f"{path}[{key}]")
+            else:
+                yield from _flatten(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(problems, (list, tuple)):
+        for value in problems:
+            yield from _flatten(value, path)
+    else:
+        yield path, str(problems)
+
+
+def _validation_message(messages):
+    """Turn webargs' ``{location: {field: [messages]}}`` into one sentence and the first field."""
+    found = [(path, text) for by_field in (messages or {}).values() for path, text in _flatten(by_field)]
+    message = " ".join(f"{path}: {text}" if path else text for path, text in found)
+    message = message or "The request is not valid."
+    if "json" in (messages or {}) and not request.is_json:
+        message += " (Send a JSON body with Content-Type: application/json.)"
+    first_field = next((re.split(r"[.\[]", path)[0] for path, _ in found if path), None)
+    return message, first_field
+
+
+@blp.errorhandler(HTTPException)
+def _http_error(error):
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        message, field = _validation_message(data["messages"])
+        body = {"code": "invalid_input", "message": message, "errors": data["messages"]}
+        if field:
+            body["field"] = field
+        return jsonify(body), 422
+    if error.code == 400 and "messages" in data:  # webargs: the body is not JSON at all
+        return jsonify({"code": "invalid_json", "message": "The request body is not valid JSON.",
+                        "errors": data["messages"]}), 400
+    if isinstance(error, CSRFError):
+        return jsonify({
+            "code": "csrf_failed",
+            "message": f"{error.description} Send the CSRF token of your session in the "
+                       f"X-CSRFToken header.",
+        }), 400
+    code = error.name.lower().replace(" ", "_").replace("'", "")
+    return jsonify({"code": code, "message": error.description or error.name}), error.code
+
+
+@blp.errorhandler(Exception)
+def _unexpected_error(error):
+    log.exception("contact-segments API: unexpected error on %s %s", request.method, request.path)
+    return jsonify({"code": "internal_error",
+                    "message": "Something went wrong on the server; it has been logged. "
+                               "Try again later."}), 500
