@@ -57,7 +57,7 @@ def segments_iter_recipients(
 
     Same audience as :func:`segments_count_recipients`. Returns an iterator of lists (batches of
     at most ``batch_size``) of :class:`contact_segments.audience.Recipient` (``contact_id``,
-    ``first_name``, ``last_name``, ``address``), each contact exactly once, in contact-id order.
+    ``first_name``, ``last_name``, ``address``), each contact exactly once (in no guaranteed order).
     """
 
 
