@@ -1,0 +1,323 @@
+/* contact-segments: progressive enhancement for the plugin's pages (no dependencies).
+   Every form works without this file; with it, actions open in <dialog>s, the segment
+   drop-down searches as you type, drag-and-drop uploads work, and notifications and import
+   progress update live. */
+(function () {
+  "use strict";
+  var root = document.getElementById("segments-root");
+  if (!root) { return; }
+  var csrf = root.getAttribute("data-csrf");
+
+  function $(selector, scope) { return (scope || document).querySelector(selector); }
+  function $all(selector, scope) { return Array.prototype.slice.call((scope || document).querySelectorAll(selector)); }
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (_, key) { return values[key]; });
+  }
+  function getJSON(url) {
+    return fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); });
+  }
+  function debounce(fn, wait) {
+    var timer;
+    return function () { var args = arguments; clearTimeout(timer); timer = setTimeout(function () { fn.apply(null, args); }, wait); };
+  }
+
+  /* ---------------------------------------------------------------- dialogs */
+  function openDialog(dialog, opener) {
+    if (!dialog) { return; }
+    dialog._opener = opener || document.activeElement;
+    if (!dialog.open) { dialog.showModal(); }
+    var first = $("input:not([type=hidden]):not([disabled]), button:not([data-close-dialog])", dialog);
+    if (first) { first.focus(); }
+  }
+  $all("dialog.seg-dialog").forEach(function (dialog) {
+    dialog.addEventListener("close", function () {
+      if (dialog._opener && document.contains(dialog._opener)) { dialog._opener.focus(); }
+    });
+    $all("[data-close-dialog]", dialog).forEach(function (button) {
+      button.addEventListener("click", function () { dialog.close(); });
+    });
+  });
+
+  /* ---------------------------------------------------------------- selection */
+  var checks = $all(".contact-check");
+  var selectPage = $("#select-page");
+  var allMatching = $("#select-all-matching");
+  var summary = $("#bulk-summary");
+  var totalText = allMatching ? allMatching.getAttribute("data-total") : "";
+
+  function selection() {
+    var ids = checks.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+    return { ids: ids, all: !!(allMatching && allMatching.checked) };
+  }
+  function describeSelection(element) {
+    if (!element) { return; }
+    var chosen = selection();
+    if (chosen.all) { element.textContent = format(element.getAttribute("data-all"), { num: totalText }); }
+    else if (chosen.ids.length) { element.textContent = format(element.getAttribute("data-some"), { num: chosen.ids.length }); }
+    else { element.textContent = element.getAttribute("data-none"); }
+  }
+  function refreshSelection() {
+    if (selectPage) {
+      var ticked = checks.filter(function (box) { return box.checked; }).length;
+      selectPage.checked = ticked > 0 && ticked === checks.length;
+      selectPage.indeterminate = ticked > 0 && ticked < checks.length;
+    }
+    if (allMatching && allMatching.checked) { checks.forEach(function (box) { box.checked = true; }); }
+    if (summary && (summary._touched || selection().ids.length || selection().all)) { summary._touched = true; describeSelection(summary); }
+  }
+  if (selectPage) {
+    selectPage.addEventListener("change", function () {
+      checks.forEach(function (box) { box.checked = selectPage.checked; });
+      if (!selectPage.checked && allMatching) { allMatching.checked = false; }
+      refreshSelection();
+    });
+  }
+  checks.forEach(function (box) {
+    box.addEventListener("change", function () {
+      if (!box.checked && allMatching) { allMatching.checked = false; }
+      refreshSelection();
+    });
+  });
+  if (allMatching) {
+    allMatching.addEventListener("change", function () {
+      if (!allMatching.checked) { checks.forEach(function (box) { box.checked = false; }); }
+      refreshSelection();
+    });
+  }
+  function copySelection(container) {
+    container.textContent = "";
+    var chosen = selection();
+    function hidden(name, value) {
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = name; input.value = value; container.appendChild(input);
+    }
+    if (chosen.all) { hidden("all_matching", "1"); }
+    else { chosen.ids.forEach(function (id) { hidden("contact_ids", id); }); }
+  }
+
+  /* ---------------------------------------------------------------- segment drop-down */
+  var dropdown = $("#segment-dropdown");
+  var segmentSearch = $("#segment-search");
+  var segmentList = $("#segment-list");
+  var icons = {};
+  ["rename", "delete"].forEach(function (kind) {
+    var sample = segmentList && $("[data-" + kind + "] svg", segmentList);
+    if (sample) { icons[kind] = sample.cloneNode(true); }
+  });
+  function segmentItem(item) {
+    var li = document.createElement("li");
+    li.className = "seg-dropdown__item";
+    li.setAttribute("data-segment-id", item.id);
+    var link = document.createElement("a");
+    link.href = item.filter_url;
+    var name = document.createElement("span"); name.className = "seg-dropdown__name"; name.textContent = item.name;
+    var count = document.createElement("span"); count.className = "seg-count"; count.textContent = item.count_label;
+    link.appendChild(name); link.appendChild(count); li.appendChild(link);
+    function iconLink(kind, href, label, data) {
+      var a = document.createElement("a");
+      a.href = href; a.className = "seg-icon-button" + (kind === "delete" ? " seg-icon-button--danger" : "");
+      a.setAttribute("data-" + kind, data); a.setAttribute("aria-label", label + " " + item.name); a.title = label;
+      if (icons[kind]) { a.appendChild(icons[kind].cloneNode(true)); } else { a.textContent = label; }
+      li.appendChild(a);
+    }
+    if (segmentList.getAttribute("data-can-rename") === "1") { iconLink("rename", item.rename_url, segmentList.getAttribute("data-rename-label"), item.name); }
+    if (segmentList.getAttribute("data-can-delete") === "1") { iconLink("delete", item.delete_url, segmentList.getAttribute("data-delete-label"), item.delete_confirmation); }
+    return li;
+  }
+  if (segmentSearch && segmentList) {
+    var searchSegments = debounce(function () {
+      var url = segmentSearch.getAttribute("data-search-url") + "?q=" + encodeURIComponent(segmentSearch.value) +
+        "&list_q=" + encodeURIComponent(segmentSearch.getAttribute("data-list-q") || "");
+      getJSON(url).then(function (data) {
+        var first = segmentList.firstElementChild;
+        segmentList.textContent = "";
+        segmentList.appendChild(first);
+        data.items.forEach(function (item) { segmentList.appendChild(segmentItem(item)); });
+        if (!data.items.length) {
+          var empty = document.createElement("li"); empty.className = "seg-dropdown__empty";
+          empty.textContent = segmentList.getAttribute("data-empty-label"); segmentList.appendChild(empty);
+        }
+        var more = $("#segment-more"); if (more) { more.hidden = data.total <= data.items.length; }
+      }).catch(function () { /* the Search button still works */ });
+    }, 150);
+    segmentSearch.addEventListener("input", searchSegments);
+    segmentSearch.form.addEventListener("submit", function (event) { event.preventDefault(); searchSegments(); });
+  }
+  if (dropdown) {
+    dropdown.addEventListener("toggle", function () { if (dropdown.open && segmentSearch) { segmentSearch.focus(); } });
+    dropdown.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { dropdown.open = false; $("summary", dropdown).focus(); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    $all("details.seg-dropdown[open], details.seg-menu[open]").forEach(function (details) {
+      if (!details.contains(event.target) && !event.target.closest("dialog")) { details.open = false; }
+    });
+  });
+
+  /* ---------------------------------------------------------------- rename / delete dialogs */
+  var renameDialog = $("#rename-dialog");
+  var deleteDialog = $("#delete-dialog");
+  document.addEventListener("click", function (event) {
+    var rename = event.target.closest("[data-rename]");
+    var remove = event.target.closest("[data-delete]");
+    if (rename && renameDialog) {
+      event.preventDefault();
+      var form = $("#rename-form");
+      form.action = rename.getAttribute("href");
+      $("#rename-name").value = rename.getAttribute("data-rename");
+      openDialog(renameDialog, rename);
+      $("#rename-name").select();
+    } else if (remove && deleteDialog) {
+      event.preventDefault();
+      $("#delete-form").action = remove.getAttribute("href");
+      $("#delete-dialog-text").textContent = remove.getAttribute("data-delete");
+      openDialog(deleteDialog, remove);
+    }
+  });
+
+  /* ---------------------------------------------------------------- create segment dialog */
+  var createButton = $("#create-segment-button");
+  var createDialog = $("#create-dialog");
+  if (createButton && createDialog) {
+    createButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      describeSelection($("#create-dialog-count"));
+      openDialog(createDialog, createButton);
+    });
+    $("#create-form").addEventListener("submit", function () { copySelection($("#create-selection")); });
+  }
+
+  /* ---------------------------------------------------------------- bulk actions */
+  var bulkDialog = $("#bulk-dialog");
+  if (bulkDialog) {
+    var bulkOp = $("#bulk-op");
+    var pickerList = $("#bulk-picker-list");
+    var pickerSearch = $("#bulk-segment-search");
+    var loadPicker = debounce(function () {
+      var url = segmentSearch.getAttribute("data-search-url") + "?q=" + encodeURIComponent(pickerSearch.value);
+      getJSON(url).then(function (data) {
+        pickerList.textContent = "";
+        var current = pickerList.getAttribute("data-current");
+        data.items.forEach(function (item, index) {
+          var label = document.createElement("label"); label.className = "seg-picker__option";
+          var radio = document.createElement("input");
+          radio.type = "radio"; radio.name = "segment_id"; radio.value = item.id; radio.required = true;
+          if (bulkOp.value === "remove" && String(item.id) === current) { radio.checked = true; }
+          var name = document.createElement("span"); name.textContent = item.name;
+          var count = document.createElement("span"); count.className = "seg-count"; count.textContent = item.count_label;
+          label.appendChild(radio); label.appendChild(name); label.appendChild(count); pickerList.appendChild(label);
+        });
+        if (!data.items.length) {
+          var empty = document.createElement("p"); empty.className = "seg-empty";
+          empty.textContent = segmentList ? segmentList.getAttribute("data-empty-label") : "";
+          pickerList.appendChild(empty);
+        }
+      });
+    }, 120);
+    pickerSearch.addEventListener("input", loadPicker);
+    pickerSearch.addEventListener("keydown", function (event) { if (event.key === "Enter") { event.preventDefault(); loadPicker(); } });
+    $all("[data-bulk-op]").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        var menu = $("#bulk-menu"); if (menu) { menu.open = false; }
+        var chosen = selection();
+        if (!chosen.all && !chosen.ids.length) {
+          summary._touched = true; describeSelection(summary);
+          summary.classList.add("seg-message", "seg-message--error");
+          (selectPage || summary).focus();
+          return;
+        }
+        summary.classList.remove("seg-message", "seg-message--error");
+        bulkOp.disabled = false;
+        bulkOp.value = button.getAttribute("data-bulk-op");
+        $("#bulk-dialog-title").textContent = button.getAttribute("data-title");
+        $("#bulk-dialog-submit").textContent = button.getAttribute("data-confirm");
+        describeSelection($("#bulk-dialog-count"));
+        pickerSearch.value = "";
+        loadPicker();
+        openDialog(bulkDialog, $("#bulk-menu summary") || button);
+      });
+    });
+    bulkDialog.addEventListener("close", function () { bulkOp.disabled = true; });
+  }
+
+  /* ---------------------------------------------------------------- notifications */
+  var tray = $("#segments-notifications");
+  function dismiss(toast) {
+    var form = $("form", toast);
+    fetch(form.action, { method: "POST", credentials: "same-origin",
+      headers: { "X-CSRFToken": csrf, "Accept": "application/json" } })
+      .then(function () { toast.remove(); });
+  }
+  function addToast(note) {
+    if ($('[data-id="' + note.id + '"]', tray)) { return; }
+    var toast = document.createElement("div");
+    toast.className = "seg-toast seg-toast--" + note.level; toast.setAttribute("data-id", note.id); toast.setAttribute("role", "status");
+    var text = document.createElement("p"); text.className = "seg-toast__text"; text.textContent = note.message; toast.appendChild(text);
+    if (note.link) {
+      var link = document.createElement("a"); link.className = "seg-toast__link"; link.href = note.link;
+      link.textContent = tray.getAttribute("data-open-label"); toast.appendChild(link);
+    }
+    var form = document.createElement("form"); form.className = "seg-toast__dismiss"; form.method = "post"; form.action = note.read_url;
+    var button = document.createElement("button"); button.type = "submit"; button.textContent = "×";
+    button.setAttribute("aria-label", tray.getAttribute("data-dismiss-label")); button.title = tray.getAttribute("data-dismiss-label");
+    form.appendChild(button); toast.appendChild(form); tray.appendChild(toast);
+  }
+  if (tray) {
+    tray.addEventListener("submit", function (event) {
+      event.preventDefault();
+      dismiss(event.target.closest(".seg-toast"));
+    });
+    var poll = function () {
+      var ids = $all(".seg-toast", tray).map(function (t) { return +t.getAttribute("data-id"); });
+      var after = tray._after || (ids.length ? Math.max.apply(null, ids) : 0);
+      getJSON(tray.getAttribute("data-poll-url") + (after ? "?after=" + after : "")).then(function (data) {
+        data.items.forEach(function (note) { addToast(note); tray._after = Math.max(tray._after || 0, note.id); });
+      }).catch(function () {});
+    };
+    setInterval(poll, +(tray.getAttribute("data-poll-ms") || 3000));
+    window.segmentsPollNotifications = poll;
+  }
+
+  /* ---------------------------------------------------------------- import: drag and drop */
+  $all("[data-dropzone]").forEach(function (zone) {
+    var input = $("input[type=file]", zone);
+    var label = $(".seg-dropzone__file", zone);
+    function show() { if (label) { label.textContent = input.files.length ? input.files[0].name : label.getAttribute("data-empty"); } }
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("is-over"); });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("is-over"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        show();
+      }
+    });
+    input.addEventListener("change", show);
+  });
+
+  /* ---------------------------------------------------------------- import: progress */
+  var progress = $("[data-import-status-url]");
+  if (progress) {
+    var bar = $("progress", progress);
+    var text = $(".seg-progress__text", progress);
+    var tick = function () {
+      getJSON(progress.getAttribute("data-import-status-url")).then(function (data) {
+        if (data.rows_total) { bar.max = data.rows_total; bar.value = data.rows_done; }
+        if (text && data.progress_label) { text.textContent = data.progress_label; }
+        progress.setAttribute("data-status", data.status);
+        if (data.ended) {
+          if (window.segmentsPollNotifications) { window.segmentsPollNotifications(); }
+          setTimeout(function () { window.location.reload(); }, 300);
+        } else { setTimeout(tick, 500); }
+      }).catch(function () { setTimeout(tick, 2000); });
+    };
+    if (progress.getAttribute("data-ended") !== "1") { tick(); }
+  }
+}());

@@ -1,0 +1,102 @@
+"""The contacts page: a keyset-paginated, searchable list of the account's contacts with their
+segments, the segment drop-down ("All contacts" or one segment, searchable) that filters it, and
+the JSON the drop-down's search box asks while the user types.
+"""
+
+from dataclasses import replace
+
+from flask import jsonify, request, url_for
+
+from contact_segments import segments
+from contact_segments.contact_query import list_contacts
+from contact_segments.errors import NotFound
+from contact_segments.permissions import is_allowed
+
+from .ui_common import current_scope, int_or_none, page_size, render
+from .ui_i18n import _, ngettext
+from .ui_selection import ListFilter, count_matching
+
+MENU_SIZE = 50
+
+
+def permissions_of(scope):
+    """``{action: allowed}`` for the acting user, so pages show only the controls they may use."""
+    actor = scope.actor
+    return {action: is_allowed(scope.pm, actor, action)
+            for action in ("create", "assign", "import", "rename", "delete")}
+
+
+def delete_confirmation(summary):
+    """The sentence the delete confirmation shows: how many contacts will lose the segment."""
+    return ngettext(
+        'Delete the segment "%(name)s"? %(num)d contact will lose this segment. Contacts are not deleted.',
+        'Delete the segment "%(name)s"? %(num)d contacts will lose this segment. Contacts are not deleted.',
+        summary.member_count, name=summary.name,
+    )
+
+
+def segment_menu(scope, search=""):
+    """The first :data:`MENU_SIZE` segments matching ``search`` (a :class:`segments.Page`)."""
+    return segments.list_segments(scope, search=search, per_page=MENU_SIZE)
+
+
+def _segments_by_contact(scope, rows):
+    hook = scope.pm.hook
+    return {row["id"]: hook.segments_contact_segments(account_id=scope.account_id, contact_id=row["id"])
+            for row in rows}
+
+
+def contacts():
+    """The contacts page (``GET /``): ``q`` search, ``segment`` filter, ``after`` keyset cursor,
+    ``seg_q`` search inside the drop-down (for browsers without JavaScript)."""
+    scope = current_scope()
+    list_filter = ListFilter.from_values(request.args)
+    segment, notice = None, None
+    if list_filter.segment:
+        try:
+            segment = segments.get(scope, list_filter.segment)
+        except NotFound:
+            notice = _("This segment no longer exists: someone may have just deleted it. "
+                       "Showing all contacts.")
+            list_filter = replace(list_filter, segment=None)
+    after = int_or_none(request.args.get("after"))
+    size = page_size()
+    rows = list_contacts(scope.session, scope.contacts, scope.account_id,
+                         list_filter.contact_filter(), after_id=after, limit=size + 1)
+    has_next = len(rows) > size
+    rows = rows[:size]
+    total, exact = count_matching(scope, list_filter, segment)
+    seg_q = (request.args.get("seg_q") or "").strip()
+    return render(
+        "segments/contacts.html",
+        contacts=rows, segments_of=_segments_by_contact(scope, rows), list_filter=list_filter,
+        segment=segment, notice=notice, total=total, total_exact=exact, after=after,
+        next_url=url_for(".contacts", **list_filter.params(after=rows[-1]["id"])) if has_next else None,
+        first_url=url_for(".contacts", **list_filter.params()) if after else None,
+        menu=segment_menu(scope, seg_q), seg_q=seg_q, menu_open=bool(seg_q) or request.args.get("menu") == "1",
+        can=permissions_of(scope), delete_confirmation=delete_confirmation,
+    )
+
+
+def segments_json():
+    """``GET /segments.json?q=``: the drop-down's search (first 50 matches, with their links)."""
+    scope = current_scope()
+    found = segment_menu(scope, (request.args.get("q") or "").strip())
+    list_filter = ListFilter.from_values({"q": request.args.get("list_q")})
+    return jsonify({
+        "total": found.total,
+        "items": [{
+            "id": item.id, "name": item.name, "member_count": item.member_count,
+            "filter_url": url_for(".contacts", **list_filter.params(segment=item.id)),
+            "rename_url": url_for(".rename_segment", segment_id=item.id),
+            "delete_url": url_for(".delete_segment", segment_id=item.id),
+            "delete_confirmation": delete_confirmation(item),
+            "count_label": ngettext("%(num)d contact", "%(num)d contacts", item.member_count),
+        } for item in found.items],
+    })
+
+
+def register(blueprint):
+    """Add the contacts page and the drop-down search to ``blueprint``."""
+    blueprint.add_url_rule("/", "contacts", contacts)
+    blueprint.add_url_rule("/segments.json", "segments_json", segments_json)

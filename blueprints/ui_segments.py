@@ -1,0 +1,156 @@
+"""Creating, renaming and deleting segments from the contacts page.
+
+Each action is a plain form with a full-page POST/redirect/GET, so it works without JavaScript
+(the JavaScript only opens the same forms in dialogs). A refused request shows the form again
+with the user's input and a message saying what to fix; nothing is changed.
+"""
+
+from flask import redirect, request, url_for
+
+from contact_segments import segments
+from contact_segments.contact_query import list_contacts
+from contact_segments.errors import NotFound, SegmentsError
+
+from .ui_common import current_scope, int_or_none, page_size, redisplays, render, say
+from .ui_contacts import delete_confirmation, permissions_of
+from .ui_i18n import _, ngettext
+from .ui_messages import describe
+from .ui_selection import ListFilter, Selection, count_matching
+
+
+def _contacts_url(list_filter=None, **extra):
+    params = list_filter.params(**extra) if list_filter else extra
+    return url_for(".contacts", **params)
+
+
+def _render_new(scope, values, error=None, status=200):
+    list_filter = ListFilter.from_values(values)
+    ticked = Selection.from_form(values).contact_ids if hasattr(values, "getlist") else ()
+    size = page_size()
+    after = int_or_none(values.get("after"))
+    rows = list_contacts(scope.session, scope.contacts, scope.account_id,
+                         list_filter.contact_filter(), after_id=after, limit=size + 1)
+    total, exact = count_matching(scope, list_filter)
+    return render(
+        "segments/segment_new.html", status=status, name=values.get("name", ""), error=error,
+        contacts=rows[:size], ticked=set(ticked), all_matching=values.get("all_matching") == "1",
+        list_filter=list_filter, total=total, total_exact=exact,
+        next_url=url_for(".new_segment", **list_filter.params(after=rows[size - 1]["id"]))
+        if len(rows) > size else None,
+    )
+
+
+def new_segment():
+    """``GET /new``: name the segment and pick its contacts; ``POST /new``: create it."""
+    scope = current_scope()
+    if request.method == "GET":
+        return _render_new(scope, request.args)
+    name = request.form.get("name", "")
+    selection = Selection.from_form(request.form)
+    try:
+        segment = segments.create(scope, name, **selection.service_arguments())
+    except SegmentsError as error:
+        message = describe(error, actor=scope.actor, action="create", name=name.strip(), what="contacts")
+        return _render_new(scope, request.form, error=message, status=error.status)
+    say(ngettext('Segment "%(name)s" created with %(num)d contact.',
+                 'Segment "%(name)s" created with %(num)d contacts.', segment.member_count,
+                 name=segment.name))
+    return redirect(_contacts_url(segment=segment.id))
+
+
+@redisplays("segments.new_segment")
+def _new_again(form, message):
+    return _render_new(current_scope(), form, error=message, status=400)
+
+
+def _render_rename(scope, segment, name, error=None, status=200):
+    return render("segments/segment_rename.html", status=status, segment=segment, name=name,
+                  error=error, list_filter=ListFilter.from_values(request.values))
+
+
+def rename_segment(segment_id):
+    """``GET /<id>/rename``: the rename form; ``POST``: rename the segment."""
+    scope = current_scope()
+    try:
+        segment = segments.get(scope, segment_id)
+    except NotFound as error:
+        say(describe(error, what="segment"), "error")
+        return redirect(_contacts_url())
+    if request.method == "GET":
+        return _render_rename(scope, segment, segment.name)
+    name = request.form.get("name", "")
+    old_name = segment.name
+    try:
+        segments.rename(scope, segment.id, name)
+    except SegmentsError as error:
+        if isinstance(error, NotFound):
+            say(describe(error, what="segment"), "error")
+            return redirect(_contacts_url())
+        message = describe(error, actor=scope.actor, action="rename", name=name.strip())
+        return _render_rename(scope, segment, name, error=message, status=error.status)
+    say(_('Segment "%(old)s" renamed to "%(new)s".', old=old_name, new=segment.name))
+    return redirect(_contacts_url(ListFilter.from_values(request.form), segment=segment.id))
+
+
+@redisplays("segments.rename_segment")
+def _rename_again(form, message):
+    scope = current_scope()
+    segment_id = request.view_args.get("segment_id")
+    try:
+        segment = segments.get(scope, segment_id)
+    except NotFound as error:
+        say(describe(error, what="segment"), "error")
+        return redirect(_contacts_url())
+    return _render_rename(scope, segment, form.get("name", ""), error=message, status=400)
+
+
+def _render_delete(scope, segment, error=None, status=200):
+    return render("segments/segment_delete.html", status=status, segment=segment, error=error,
+                  confirmation=delete_confirmation(segment), can=permissions_of(scope),
+                  list_filter=ListFilter.from_values(request.values))
+
+
+def delete_segment(segment_id):
+    """``GET /<id>/delete``: the confirmation (how many contacts lose it); ``POST``: delete."""
+    scope = current_scope()
+    try:
+        segment = segments.get(scope, segment_id)
+    except NotFound as error:
+        say(describe(error, what="segment"), "error")
+        return redirect(_contacts_url())
+    if request.method == "GET":
+        return _render_delete(scope, segment)
+    list_filter = ListFilter.from_values(request.form)
+    name = segment.name
+    try:
+        removed = segments.delete(scope, segment.id)
+    except SegmentsError as error:
+        if isinstance(error, NotFound):
+            say(describe(error, what="segment"), "error")
+            return redirect(_contacts_url())
+        message = describe(error, actor=scope.actor, action="delete")
+        return _render_delete(scope, segment, error=message, status=error.status)
+    say(ngettext('Segment "%(name)s" deleted; %(num)d contact lost it.',
+                 'Segment "%(name)s" deleted; %(num)d contacts lost it.', removed, name=name))
+    after_delete = ListFilter(q=list_filter.q)
+    return redirect(_contacts_url(after_delete))
+
+
+@redisplays("segments.delete_segment")
+def _delete_again(form, message):
+    scope = current_scope()
+    try:
+        segment = segments.get(scope, request.view_args.get("segment_id"))
+    except NotFound as error:
+        say(describe(error, what="segment"), "error")
+        return redirect(_contacts_url())
+    return _render_delete(scope, segment, error=message, status=400)
+
+
+def register(blueprint):
+    """Add the create, rename and delete pages to ``blueprint``."""
+    blueprint.add_url_rule("/new", "new_segment", new_segment, methods=["GET", "POST"])
+    blueprint.add_url_rule("/<int:segment_id>/rename", "rename_segment", rename_segment,
+                           methods=["GET", "POST"])
+    blueprint.add_url_rule("/<int:segment_id>/delete", "delete_segment", delete_segment,
+                           methods=["GET", "POST"])

@@ -1,0 +1,90 @@
+"""Which contacts a form names: ticked ids, or "all N matching" the list's search and segment.
+
+The contacts page, the bulk actions and "Create Segment" post the same fields: ``contact_ids``
+(ticked boxes), ``all_matching=1`` (select all N matching across pages), and the list's own
+filter ``q`` (search) and ``segment`` (segment id shown in the drop-down). A :class:`Selection`
+turns them into the ``contact_ids`` / ``contact_filter`` arguments of the membership services,
+so a bulk action touches exactly what the user saw.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from contact_segments.contact_query import ContactFilter, where_clauses
+
+from .ui_common import int_list, int_or_none
+
+COUNT_CAP = 100_000
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """The contacts list's filter: search text and the segment chosen in the drop-down."""
+
+    q: str = ""
+    segment: int | None = None
+
+    @classmethod
+    def from_values(cls, values):
+        """Read ``q`` and ``segment`` from query-string or form values."""
+        return cls(q=(values.get("q") or "").strip()[:200], segment=int_or_none(values.get("segment")))
+
+    def contact_filter(self):
+        """The :class:`ContactFilter` of the services for this list filter."""
+        return ContactFilter(search=self.q, segment_ids=(self.segment,) if self.segment else ())
+
+    def params(self, **extra):
+        """Query-string parameters that reproduce this filter (empty ones left out)."""
+        params = {"q": self.q or None, "segment": self.segment}
+        params.update(extra)
+        return {key: value for key, value in params.items() if value not in (None, "")}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The contacts a submitted form chose."""
+
+    list_filter: ListFilter = field(default_factory=ListFilter)
+    contact_ids: tuple = ()
+    all_matching: bool = False
+
+    @classmethod
+    def from_form(cls, form):
+        """Read the selection fields of a submitted form."""
+        return cls(
+            list_filter=ListFilter.from_values(form),
+            contact_ids=tuple(int_list(form.getlist("contact_ids"))),
+            all_matching=form.get("all_matching") == "1",
+        )
+
+    @property
+    def empty(self):
+        """True when the form chose no contact at all."""
+        return not self.all_matching and not self.contact_ids
+
+    def service_arguments(self):
+        """``{"contact_ids": ..., "contact_filter": ...}`` for the membership services."""
+        if self.all_matching:
+            return {"contact_ids": (), "contact_filter": self.list_filter.contact_filter()}
+        return {"contact_ids": self.contact_ids, "contact_filter": None}
+
+
+def count_matching(scope, list_filter, segment=None, cap=COUNT_CAP):
+    """How many of the account's contacts match ``list_filter``; ``(count, exact)``.
+
+    A filter on one segment alone reads the segment's stored member count; other counts stop at
+    ``cap`` (``exact`` is then False and the page says "more than ..."), so a search over a
+    million contacts never makes the page slow.
+    """
+    if segment is not None and not list_filter.q:
+        return segment.member_count, True
+    mapping = scope.contacts
+    limited = (
+        sa.select(mapping.col("id"))
+        .where(*where_clauses(mapping, scope.account_id, list_filter.contact_filter()))
+        .limit(cap + 1)
+        .subquery()
+    )
+    count = scope.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
+    return min(count, cap), count <= cap
