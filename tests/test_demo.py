@@ -1,0 +1,95 @@
+"""The demo host: seeds sample data, composes a bulk message through the plugin's hooks, records
+the recipients in its outbox, and shows a contact's segments with the plugin's macro."""
+
+import pytest
+
+from contact_segments import Actor, segments
+from contact_segments.demo.models import Account, OutboxMessage, User, db
+from contact_segments.models import Contact
+
+
+@pytest.fixture
+def app_config():
+    return {"DEMO_SEED": True, "WTF_CSRF_ENABLED": False}
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _sign_in(client, role, account_index=0):
+    accounts = db.session.execute(db.select(Account).order_by(Account.id)).scalars().all()
+    user = db.session.execute(db.select(User).where(
+        User.account_id == accounts[account_index].id, User.role == role)).scalar_one()
+    client.post("/switch-user", data={"user_id": user.id})
+    return user
+
+
+def test_seed_creates_accounts_users_contacts_segments(app, state):
+    accounts = db.session.execute(db.select(Account)).scalars().all()
+    assert len(accounts) == 2
+    for account in accounts:
+        roles = {u.role for u in db.session.execute(db.select(User).where(User.account_id == account.id)).scalars()}
+        assert roles == {"consultant", "manager", "admin"}
+        scope = state.scope(Actor.system(account.id))
+        listed = segments.list_segments(scope).items
+        assert listed and all(s.member_count > 0 for s in listed)
+
+
+def test_compose_counts_and_sends_to_the_outbox(app, state, client):
+    user = _sign_in(client, "consultant")
+    picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
+    include, exclude = [picker[0].id, picker[1].id], [picker[2].id]
+    expected = state.pm.hook.segments_count_recipients(
+        account_id=user.account_id, include=include, exclude=exclude, channel="sms")
+    page = client.post("/compose", data={"include": include, "exclude": exclude, "channel": "sms",
+                                         "action": "count", "body": "Hi"})
+    assert f"<strong>{expected}</strong> recipients" in page.get_data(as_text=True)
+    response = client.post("/compose", data={"include": include, "exclude": exclude, "channel": "sms",
+                                             "action": "send", "body": "Hello {first_name}!"})
+    assert response.status_code == 302
+    sent = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.account_id == user.account_id)).scalars().all()
+    assert len(sent) == expected > 0
+    assert len({m.contact_id for m in sent}) == expected  # each contact once
+    assert all(m.address.startswith("+") for m in sent)
+    first = db.session.get(Contact, sent[0].contact_id)
+    assert sent[0].body == f"Hello {first.first_name}!"
+    outbox = client.get("/outbox").get_data(as_text=True)
+    assert sent[0].address in outbox
+
+
+def test_compose_rejects_another_accounts_segment(app, state, client):
+    _sign_in(client, "consultant", account_index=0)
+    other_user = db.session.execute(db.select(User).order_by(User.account_id.desc())).scalars().first()
+    foreign = state.pm.hook.segments_audience_segments(account_id=other_user.account_id)[0]
+    page = client.post("/compose", data={"include": [foreign.id], "channel": "sms", "action": "send", "body": "x"})
+    assert page.status_code == 200
+    assert "No segment with id" in page.get_data(as_text=True)
+    assert db.session.execute(db.select(OutboxMessage)).first() is None
+
+
+def test_compose_send_without_message_is_refused(app, state, client):
+    user = _sign_in(client, "manager")
+    picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
+    page = client.post("/compose", data={"include": [picker[0].id], "channel": "email", "action": "send", "body": " "})
+    assert "Write the message before sending." in page.get_data(as_text=True)
+    assert db.session.execute(db.select(OutboxMessage)).first() is None
+
+
+def test_contact_page_shows_its_segments(app, state, client):
+    user = _sign_in(client, "consultant")
+    picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
+    member = state.pm.hook.segments_iter_recipients(
+        account_id=user.account_id, include=[picker[0].id], exclude=[], channel="email", batch_size=1)
+    contact_id = next(iter(member))[0].contact_id
+    names = [s.name for s in state.pm.hook.segments_contact_segments(account_id=user.account_id, contact_id=contact_id)]
+    page = client.get(f"/contacts/{contact_id}").get_data(as_text=True)
+    for name in names:
+        assert name in page
+
+
+def test_contact_page_of_another_account_is_404(app, client):
+    _sign_in(client, "admin", account_index=0)
+    other = db.session.execute(db.select(Contact).order_by(Contact.account_id.desc())).scalars().first()
+    assert client.get(f"/contacts/{other.id}").status_code == 404
