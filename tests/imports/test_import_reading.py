@@ -286,3 +286,28 @@ def test_cell_limit_is_configurable():
     _, [row] = _read(data, limits=ImportLimits(max_cell_chars=10))
     [problem] = row.problems
     assert problem.code == "cell_too_long" and problem.column == "Email"
+
+
+def test_xlsx_fast_count_agrees_with_the_rows():
+    from contact_segments.imports.reading import _Source, count_xlsx_rows
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([None])
+    sheet.append(["Country Code", "First Name", "Last Name", "Email"])
+    sheet.append(["US", "A", "B", "a@example.com"])
+    sheet.append(["  ", None, "   "])            # spaces only: blank
+    sheet.append([None, "=CONCAT(A1,B1)"])        # formula without a cached value: blank
+    sheet["A10"] = "US"                           # a row after a gap
+    sheet["B11"] = 0                              # zero is a value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data = buffer.getvalue()
+    result, rows = _read(data, "c.xlsx")
+    assert result.header_line == 2
+    assert [row.line for row in rows] == [3, 10, 11]
+    assert result.total_rows == 3
+    assert count_xlsx_rows(_Source(io.BytesIO(data), ImportLimits())) == 4  # header included
+    with pytest.raises(FileRefused) as caught:
+        _read(data, "c.xlsx", ImportLimits(max_rows=2))
+    assert caught.value.code == "too_many_rows"
