@@ -32,8 +32,13 @@ class OneLineUsageError(click.ClickException):
     exit_code = 2
 
 
+def _one_line(text):
+    """``text`` with every run of whitespace (line breaks too) made one space."""
+    return " ".join(str(text).split())
+
+
 def _one_line_usage(error, command_path):
-    return OneLineUsageError(f"{error.format_message()} (see: {command_path} --help)")
+    return OneLineUsageError(_one_line(f"{error.format_message()} (see: {command_path} --help)"))
 
 
 class OneLineCommand(click.Command):
@@ -47,13 +52,16 @@ class OneLineCommand(click.Command):
             raise _one_line_usage(error, ctx.command_path) from None
 
     def invoke(self, ctx):
-        """Run the command; service errors and database errors become one line."""
+        """Run the command; service, file and database errors become one line."""
         try:
             return super().invoke(ctx)
         except click.UsageError as error:
             raise _one_line_usage(error, ctx.command_path) from None
         except SegmentsError as error:
-            raise click.ClickException(error.message) from None
+            raise click.ClickException(_one_line(error.message)) from None
+        except OSError as error:  # --output into a missing folder, a full disk, ...
+            raise click.ClickException(f"Cannot write {error.filename or 'the output'}: "
+                                       f"{error.strerror or error}.") from None
         except sa.exc.SQLAlchemyError as error:
             first_line = str(getattr(error, "orig", None) or error).splitlines()[0]
             raise click.ClickException(
@@ -338,7 +346,8 @@ def export_command(scope, as_json, segment_names, file_format, output):
     """Export the account's contacts with their segments (CSV or JSON Lines, streamed)."""
     scope.require("view")
     records = export.iter_contacts(scope.session, scope.contacts, scope.account_id,
-                                   _segment_ids(scope, segment_names))
+                                   _segment_ids(scope, segment_names),
+                                   batch_size=current_app.config["SEGMENTS_MAX_PAGE_SIZE"])
     write = export.WRITERS[file_format]
     if not output:
         write(records, click.get_text_stream("stdout"))
