@@ -662,7 +662,7 @@ def _prepass(source, records, kind, delimiter, limits):
             "the header and upload it again.",
         )
     if last is not None and kind == "csv":
-        issue = _unclosed_quote(last[0], last[1], last[2], delimiter, at_end=True)
+        issue = _unclosed_quote(last[0], last[1], last[2], delimiter, header.width, at_end=True)
         if issue is not None:
             raise FileRefused("unbalanced_quote", issue.message)
     return header_line, header, total
@@ -822,13 +822,16 @@ def _count_sheet_rows(archive, sheet, blank_strings, stop_after, expat):
     return state["count"]
 
 
-def _unclosed_quote(line, cells, span, delimiter, at_end=False):
-    """Return a RowIssue when a record looks like a quote that swallowed following rows."""
+def _unclosed_quote(line, cells, span, delimiter, width, at_end=False):
+    """Return a RowIssue when a record looks like a quote that swallowed following rows: a cell
+    of more than SUSPECT_SPAN_LINES lines, half of which hold about half a row's delimiters."""
     if span <= SUSPECT_SPAN_LINES:
         return None
+    row_like = max(2, (width - 1) // 2)
     for cell in cells:
         parts = cell.splitlines()
-        if len(parts) > SUSPECT_SPAN_LINES and sum(delimiter in p for p in parts) * 2 >= len(parts):
+        if (len(parts) > SUSPECT_SPAN_LINES
+                and sum(p.count(delimiter) >= row_like for p in parts) * 2 >= len(parts)):
             where = "to the end of the file" if at_end else f"over {span:,} lines of the file"
             return RowIssue(
                 line, None, "unbalanced_quote",
@@ -877,7 +880,7 @@ def _source_rows(records, result, start_after_line):
                         f"({_column_label(position, header)}).",
                     ))
             if span > SUSPECT_SPAN_LINES and delimiter:
-                issue = _unclosed_quote(line, raw, span, delimiter)
+                issue = _unclosed_quote(line, raw, span, delimiter, width)
                 if issue:
                     problems.append(issue)
             cells = {key: (raw[i].strip() if i < size else "") for key, i in index_items}
