@@ -147,11 +147,14 @@ def account_command(name, **options):
     receives ``scope`` (the system actor of the account) and ``as_json`` first."""
 
     def decorator(function):
+        """Wrap ``function`` into the command (see :func:`account_command`)."""
+
         @click.option("--account", "account_id", type=ID, required=True,
                       help="The account to act on (the CLI acts as its system admin).")
         @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
         @with_appcontext
         def callback(account_id, as_json, **kwargs):
+            """Build the account's scope and run the command (help: ``function``'s docstring)."""
             state = current_app.extensions["segments"]
             return function(state.scope(Actor.system(account_id)), as_json, **kwargs)
 
