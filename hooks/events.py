@@ -67,7 +67,8 @@ class MembersRemoved:
 
 @dataclass(frozen=True)
 class ImportFinished:
-    """A bulk import ended (``status`` is ``"finished"`` or ``"failed"``) with these counts."""
+    """A bulk import ended (``status`` is ``"finished"``, ``"failed"`` or ``"refused"``) with these
+    counts (see ``contact_segments.imports.models.COUNTERS``)."""
 
     account_id: int
     import_id: int

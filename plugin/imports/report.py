@@ -1,0 +1,127 @@
+"""What an import did: its summary (counts, errors, warnings, unknown segments) and the per-row
+report CSV (every row of the file as it was, plus its line, outcome, codes and messages).
+
+The report's first columns are Line, Outcome, Codes and Messages, then every cell of the row as
+it was read (extra cells included); a user can fix the failed rows in it and import it again, as
+the importer ignores the four report columns. Every cell goes through
+:func:`contact_segments.csv_safety.safe_cell`.
+"""
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from ..csv_safety import safe_cell
+from .models import ImportPart, ImportRow, ImportUnknownSegment
+from .storage import unpack_raw_cells
+
+#: Columns the report puts before the file's own.
+REPORT_COLUMNS = ("Line", "Outcome", "Codes", "Messages")
+PENDING = "pending"
+_STREAM_ROWS = 5000
+
+
+def _issue_rows(session, import_id):
+    """Yield ``(line, issues)`` of the rows with errors or warnings, in line order."""
+    result = session.execute(
+        sa.select(ImportRow.line, ImportRow.issues)
+        .where(ImportRow.import_id == import_id, ImportRow.codes.is_not(None))
+        .order_by(ImportRow.line).execution_options(yield_per=_STREAM_ROWS)
+    )
+    yield from result
+
+
+def unknown_segments(session, import_id):
+    """Return ``[{name, lines, suggestion}]``: each unknown segment name and the lines using it."""
+    found = {}
+    for key, name, line, suggestion in session.execute(
+        sa.select(ImportUnknownSegment.name_key, ImportUnknownSegment.name, ImportUnknownSegment.line,
+                  ImportUnknownSegment.suggestion)
+        .where(ImportUnknownSegment.import_id == import_id)
+        .order_by(ImportUnknownSegment.name_key, ImportUnknownSegment.line)
+    ):
+        entry = found.setdefault(key, {"name": name, "lines": [], "suggestion": suggestion})
+        entry["lines"].append(line)
+    return sorted(found.values(), key=lambda entry: entry["lines"][0])
+
+
+def summary(session, imp, max_issues=None):
+    """Return the summary of import ``imp`` as a JSON-ready dict.
+
+    Keys: ``id``, ``filename``, ``status``, ``dry_run``, ``replace``, ``rows``, ``rows_done``,
+    ``created``, ``updated``, ``unchanged``, ``failed``, ``warned`` (rows with warnings),
+    ``memberships_added``, ``memberships_removed``, ``encoding``, ``delimiter``, ``errors`` and
+    ``warnings`` (lists of ``{line, column, code, message}``, at most ``max_issues`` each, in line
+    order; ``errors_total`` and ``warnings_total`` count them all), ``unknown_segments`` (list of
+    ``{name, lines, suggestion}``) and ``error`` (``{code, message}`` when the file was refused or
+    the import failed, else ``None``).
+    """
+    lists = {"error": [], "warning": []}
+    totals = {"error": 0, "warning": 0}
+    for line, issues in _issue_rows(session, imp.id):
+        for level, column, code, message in issues or ():
+            totals[level] += 1
+            if max_issues is None or len(lists[level]) < max_issues:
+                lists[level].append({"line": line, "column": column, "code": code, "message": message})
+    return {
+        "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
+        "replace": imp.replace, "rows": imp.rows_total or 0, "rows_done": imp.rows_done,
+        **imp.counts(),
+        "encoding": imp.encoding, "delimiter": imp.delimiter,
+        "errors": lists["error"], "warnings": lists["warning"],
+        "errors_total": totals["error"], "warnings_total": totals["warning"],
+        "unknown_segments": unknown_segments(session, imp.id),
+        "error": {"code": imp.error_code, "message": imp.error_message} if imp.error_code else None,
+    }
+
+
+def _outcomes(session, import_id, first_line, last_line):
+    return {
+        line: (outcome, codes, issues)
+        for line, outcome, codes, issues in session.execute(
+            sa.select(ImportRow.line, ImportRow.outcome, ImportRow.codes, ImportRow.issues)
+            .where(ImportRow.import_id == import_id, ImportRow.line.between(first_line, last_line))
+        )
+    }
+
+
+def iter_report_csv(session, imp):
+    """Yield the per-row report of ``imp`` as CSV text, a few thousand rows per piece.
+
+    One row per data row of the file, in file order: its line, outcome (``pending`` while the
+    import has not reached it), codes and messages, then the row's cells as read.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    parts = session.execute(
+        sa.select(ImportPart.seq, ImportPart.first_line, ImportPart.last_line)
+        .where(ImportPart.import_id == imp.id).order_by(ImportPart.seq)
+    ).all()
+    header_written = False
+    for seq, first_line, last_line in parts:
+        source = session.execute(sa.select(ImportPart.source).where(
+            ImportPart.import_id == imp.id, ImportPart.seq == seq)).scalar_one()
+        headers, rows = unpack_raw_cells(source)
+        if not header_written:
+            writer.writerow([safe_cell(cell) for cell in (*REPORT_COLUMNS, *headers)])
+            header_written = True
+        outcomes = _outcomes(session, imp.id, first_line, last_line)
+        for line, raw in rows:
+            outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
+            messages = " | ".join(issue[3] for issue in issues or ())
+            writer.writerow([safe_cell(cell) for cell in
+                             (line, outcome, (codes or "").replace(" ", ", "), messages, *raw)])
+            if buffer.tell() > 256 * 1024:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    if not header_written:
+        writer.writerow(REPORT_COLUMNS)
+    yield buffer.getvalue()
+
+
+def report_filename(imp):
+    """Return the download name of the report of ``imp`` (``import-12-report.csv``)."""
+    kind = "dry-run" if imp.dry_run else "import"
+    return f"{kind}-{imp.id}-report.csv"

@@ -1,0 +1,158 @@
+"""The import operations every interface calls (API, CLI, pages): upload, start, dry run,
+status, history, summary and report. Each takes a :class:`~contact_segments.scope.Scope`, checks
+the ``import`` permission and sees only the imports of the scope's account (another account's
+import is "not found").
+"""
+
+import sqlalchemy as sa
+
+from .. import jobs
+from ..errors import Conflict, InvalidInput, NotFound
+from .errors import FileRefused
+from .models import QUEUED, REFUSED, UPLOADED, Import
+from .notices import notify_queued
+from .reading import open_rows
+from .report import iter_report_csv, report_filename, summary
+from .runner import limits_from, refuse
+from .storage import StoredFile, copy_file, store_file
+
+FILENAME_MAX = 255
+
+
+def _clean_filename(filename):
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name:
+        raise InvalidInput("The file has no name: upload a .csv or .xlsx file.", field="file")
+    if len(name) > FILENAME_MAX:
+        stem, dot, extension = name.rpartition(".")
+        name = (stem[:FILENAME_MAX - len(extension) - 1] + dot + extension) if dot else name[:FILENAME_MAX]
+    return name
+
+
+def create_import(scope, stream, filename, *, replace=False, check=True):
+    """Store an uploaded file as a new import of the scope's account; return the :class:`Import`.
+
+    ``stream`` is a binary file object (for example a Werkzeug upload's ``.stream``);
+    ``replace`` is the "Replace existing segment data" option. With ``check`` the file is read
+    once now (type, encoding, header, row count) so that a file that cannot be imported is
+    refused at once: the import is recorded as ``refused`` and :class:`FileRefused` is raised
+    with the reason. Over ``SEGMENTS_IMPORT_MAX_FILE_BYTES`` the upload stops and nothing is
+    stored. The import waits in status ``uploaded`` until :func:`start` or :func:`dry_run`.
+    """
+    scope.require("import")
+    session = scope.session
+    config = scope.state.config
+    imp = Import(account_id=scope.account_id, user_id=scope.actor.user_id,
+                 filename=_clean_filename(filename), replace=bool(replace), status=UPLOADED)
+    try:
+        session.add(imp)
+        session.flush()
+        imp.file_size = store_file(session, imp.id, stream, config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if check:
+        try:
+            with open_rows(StoredFile(session, imp.id, imp.file_size), imp.filename, limits_from(config)) as result:
+                imp.rows_total, imp.encoding, imp.delimiter = result.total_rows, result.encoding, result.delimiter
+            session.commit()
+        except FileRefused as refused:
+            refuse(scope.state, imp, refused, notify=False)
+            raise
+    return imp
+
+
+def get_import(scope, import_id):
+    """Return import ``import_id`` of the scope's account, or raise :class:`NotFound`."""
+    scope.require("import")
+    imp = scope.session.execute(
+        sa.select(Import).where(Import.id == import_id, Import.account_id == scope.account_id)
+    ).scalar_one_or_none()
+    if imp is None:
+        raise NotFound(f"There is no import with id {import_id} in this account.")
+    return imp
+
+
+def start(scope, import_id, *, wait=False):
+    """Queue an uploaded import and notify the user; return the :class:`Import`.
+
+    It runs on RQ when ``SEGMENTS_REDIS_URL`` is set, else in this process (``wait=True`` runs it
+    to the end before returning, as the CLI does; otherwise in a background thread).
+    """
+    imp = get_import(scope, import_id)
+    if imp.status != UPLOADED:
+        raise Conflict(f"Import {imp.id} was already started (it is {imp.status}). Upload the file "
+                       "again to import it once more.", code="already_started")
+    imp.status = QUEUED
+    scope.session.commit()
+    notify_queued(scope.state, imp)
+    jobs.launch(scope.state, imp, wait=wait)
+    scope.session.refresh(imp)
+    return imp
+
+
+def dry_run(scope, import_id, *, replace=None, wait=False):
+    """Start a dry run of an uploaded file; return the new dry-run :class:`Import`.
+
+    The dry run is a separate import of the same file (copied inside the database) that
+    validates and matches every row and records what would happen, changing no contact and no
+    segment; the uploaded import stays ready to :func:`start`. ``replace`` overrides the
+    upload's option.
+    """
+    source = get_import(scope, import_id)
+    if source.status == REFUSED:
+        raise Conflict(f"The file of import {source.id} was refused: {source.error_message}",
+                       code="file_refused")
+    session = scope.session
+    imp = Import(account_id=source.account_id, user_id=scope.actor.user_id, filename=source.filename,
+                 file_size=source.file_size, dry_run=True, status=UPLOADED,
+                 replace=source.replace if replace is None else bool(replace),
+                 rows_total=source.rows_total, encoding=source.encoding, delimiter=source.delimiter)
+    try:
+        session.add(imp)
+        session.flush()
+        copy_file(session, source.id, imp.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return start(scope, imp.id, wait=wait)
+
+
+def list_imports(scope, *, limit=20, before_id=None):
+    """Return the account's imports, newest first (keyset: ``before_id`` for the next page)."""
+    scope.require("import")
+    query = sa.select(Import).where(Import.account_id == scope.account_id)
+    if before_id is not None:
+        query = query.where(Import.id < before_id)
+    return list(scope.session.execute(query.order_by(Import.id.desc()).limit(limit)).scalars())
+
+
+def status(imp):
+    """Return the status and progress of ``imp`` as a JSON-ready dict."""
+    total = imp.rows_total or 0
+    return {
+        "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
+        "replace": imp.replace, "rows_total": total, "rows_validated": imp.rows_validated,
+        "rows_done": imp.rows_done,
+        "percent": round(100 * imp.rows_done / total, 1) if total else (100.0 if imp.ended else 0.0),
+        **imp.counts(),
+        "encoding": imp.encoding, "delimiter": imp.delimiter,
+        "error": {"code": imp.error_code, "message": imp.error_message} if imp.error_code else None,
+        "created_at": imp.created_at, "started_at": imp.started_at, "finished_at": imp.finished_at,
+    }
+
+
+def import_summary(scope, import_id, max_issues=None):
+    """Return the summary of an import of the account (see :func:`report.summary`)."""
+    return summary(scope.session, get_import(scope, import_id), max_issues)
+
+
+def report_csv(scope, import_id):
+    """Return ``(filename, iterator of CSV text)``: the per-row report of an import."""
+    imp = get_import(scope, import_id)
+    if imp.status == REFUSED:
+        raise Conflict(f"The file was refused, so there is no per-row report: {imp.error_message}",
+                       code="file_refused")
+    return report_filename(imp), iter_report_csv(scope.session, imp)

@@ -1,0 +1,178 @@
+"""Where an import's data lives between steps, all in the database (no shared disk needed).
+
+* The uploaded file: :func:`store_file` writes it in chunks (``segments_import_chunk``);
+  :class:`StoredFile` reads it back as a seekable binary stream, one chunk in memory at a time.
+* A part of the file (``segments_import_part``): :func:`pack_source_rows` /
+  :func:`unpack_source_rows` for the rows as read, :func:`pack_validated_rows` /
+  :func:`unpack_validated_rows` for the validated rows. Compressed JSON: compact, and safe to
+  read back (no pickle).
+"""
+
+import io
+import json
+import zlib
+
+import sqlalchemy as sa
+
+from .errors import FileRefused, RowIssue
+from .models import ImportChunk
+from .reading import SourceRow
+from .validation import ValidatedRow
+
+CHUNK_BYTES = 1024 * 1024
+
+#: The contact fields a validated row carries, in the order they are packed.
+VALUE_FIELDS = ("country_code", "first_name", "last_name", "mobile", "email", "account_number",
+                "organization", "external_id")
+
+
+def store_file(session, import_id, stream, max_bytes):
+    """Copy the binary ``stream`` into chunks of import ``import_id``; return its size in bytes.
+
+    Raises :class:`FileRefused` (``file_too_large``) as soon as more than ``max_bytes`` have come,
+    so an oversized upload is never stored whole. Does not commit.
+    """
+    size, seq = 0, 0
+    while True:
+        data = stream.read(CHUNK_BYTES)
+        if not data:
+            break
+        # A stream may return short reads; fill the chunk so offsets stay CHUNK_BYTES apart.
+        while len(data) < CHUNK_BYTES:
+            more = stream.read(CHUNK_BYTES - len(data))
+            if not more:
+                break
+            data += more
+        size += len(data)
+        if size > max_bytes:
+            raise FileRefused(
+                "file_too_large",
+                f"The file is larger than the limit of {max_bytes / CHUNK_BYTES:g} MB. Split it "
+                "into smaller files (keep the header row in each) and import them one after the "
+                "other.",
+            )
+        session.execute(sa.insert(ImportChunk), [{"import_id": import_id, "seq": seq, "data": data}])
+        seq += 1
+    return size
+
+
+def copy_file(session, from_import_id, to_import_id):
+    """Copy the stored file of one import to another, inside the database. Does not commit."""
+    selected = sa.select(sa.literal(to_import_id), ImportChunk.seq, ImportChunk.data).where(
+        ImportChunk.import_id == from_import_id)
+    session.execute(sa.insert(ImportChunk).from_select(["import_id", "seq", "data"], selected))
+
+
+class StoredFile(io.RawIOBase):
+    """The stored file of an import as a read-only, seekable binary stream.
+
+    Reads one chunk at a time through ``session``; wrap it in :class:`io.BufferedReader` (as the
+    import reader does) for speed.
+    """
+
+    def __init__(self, session, import_id, size):
+        super().__init__()
+        self._session = session
+        self._import_id = import_id
+        self._size = size
+        self._position = 0
+        self._chunk_seq = None
+        self._chunk = b""
+
+    def readable(self):
+        """The stream can be read."""
+        return True
+
+    def seekable(self):
+        """The stream can be positioned anywhere."""
+        return True
+
+    def tell(self):
+        """Return the current position."""
+        return self._position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        """Move to ``offset`` (relative to ``whence``) and return the new position."""
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer):
+        """Fill ``buffer`` from the current position; return the number of bytes read."""
+        if self._position >= self._size:
+            return 0
+        seq, offset = divmod(self._position, CHUNK_BYTES)
+        if seq != self._chunk_seq:
+            self._chunk = self._session.execute(
+                sa.select(ImportChunk.data).where(
+                    ImportChunk.import_id == self._import_id, ImportChunk.seq == seq)
+            ).scalar_one()
+            self._chunk_seq = seq
+        piece = self._chunk[offset:offset + len(buffer)]
+        buffer[:len(piece)] = piece
+        self._position += len(piece)
+        return len(piece)
+
+
+def _pack(payload):
+    return zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+
+
+def _unpack(blob):
+    return json.loads(zlib.decompress(blob))
+
+
+def _issues(issues):
+    return [[issue.column, issue.code, issue.message] for issue in issues]
+
+
+def _row_issues(line, packed):
+    return [RowIssue(line, column, code, message) for column, code, message in packed]
+
+
+def pack_source_rows(header, rows):
+    """Pack :class:`SourceRow` objects and the file's :class:`HeaderMap` ``header`` into bytes."""
+    return _pack({
+        "index": header.index,
+        "headers": header.headers,
+        "rows": [[row.line, row.raw, _issues(row.problems), _issues(row.warnings)] for row in rows],
+    })
+
+
+def unpack_source_rows(blob):
+    """Return the :class:`SourceRow` list packed by :func:`pack_source_rows`."""
+    payload = _unpack(blob)
+    index = list(payload["index"].items())
+    rows = []
+    for line, raw, problems, warnings in payload["rows"]:
+        size = len(raw)
+        cells = {key: (raw[i].strip() if i < size else "") for key, i in index}
+        rows.append(SourceRow(line, cells, raw, _row_issues(line, problems), _row_issues(line, warnings)))
+    return rows
+
+
+def unpack_raw_cells(blob):
+    """Return ``(header cells, [(line, raw cells), ...])`` of a packed source part (the report)."""
+    payload = _unpack(blob)
+    return payload["headers"], [(row[0], row[1]) for row in payload["rows"]]
+
+
+def pack_validated_rows(rows):
+    """Pack :class:`ValidatedRow` objects into bytes."""
+    return _pack([
+        [row.line, [getattr(row, name) for name in VALUE_FIELDS], row.segment_names,
+         _issues(row.errors), _issues(row.warnings)]
+        for row in rows
+    ])
+
+
+def unpack_validated_rows(blob):
+    """Return the :class:`ValidatedRow` list packed by :func:`pack_validated_rows`."""
+    rows = []
+    for line, values, segment_names, errors, warnings in _unpack(blob):
+        row = ValidatedRow(line, segment_names=segment_names, errors=_row_issues(line, errors),
+                           warnings=_row_issues(line, warnings))
+        for name, value in zip(VALUE_FIELDS, values):
+            setattr(row, name, value)
+        rows.append(row)
+    return rows

@@ -1,0 +1,257 @@
+"""Background jobs of the bulk import: on RQ when ``SEGMENTS_REDIS_URL`` is set, else in-process.
+
+Jobs are enqueued by dotted path with only ids as arguments, with the timeout, result TTL and
+retries of ``SEGMENTS_JOB_TIMEOUT``, ``SEGMENTS_JOB_RESULT_TTL`` and ``SEGMENTS_IMPORT_RETRIES``:
+
+* :func:`run_import` (``import_id``): checks the stored file and cuts it into parts, enqueuing
+  :func:`validate_part` for each part as soon as it is stored;
+* :func:`validate_part` (``import_id``, ``seq``): validates one part, then applies whatever is
+  validated, in file order, unless another worker already does (see
+  :mod:`contact_segments.imports.runner`).
+
+So one large import is spread over every worker listening on the queue (validation, the
+CPU-heavy part, runs in parallel), while the writes of each account stay serialized and in file
+order; imports of different accounts run side by side. Every step is idempotent, so a retried
+job, or a job of a worker killed mid-way, just continues from the database's checkpoint.
+
+Each job pushes an application context. The worker gets its app in one of two ways:
+
+* ``flask --app yourapp segments worker`` runs an RQ worker inside the host app (recommended);
+* a plain ``rq worker`` imports the app factory named by the ``SEGMENTS_APP_FACTORY``
+  environment variable (``"package.module:create_app"``).
+
+Without Redis, :func:`launch` runs the same steps in this process: in a background thread for
+the web (the request returns at once), to the end for the CLI.
+"""
+
+import importlib
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from flask import current_app, has_app_context
+
+from .imports import runner
+from .imports.models import FAILED, QUEUED, Import
+
+log = logging.getLogger(__name__)
+
+_factory_app = None
+_factory_lock = threading.Lock()
+_EXECUTOR_KEY = "segments_import_executor"
+
+
+# ---------------------------------------------------------------- app context inside a job
+
+
+def _app():
+    """The Flask app a job runs in: the current one, else the one ``SEGMENTS_APP_FACTORY`` builds."""
+    global _factory_app
+    if has_app_context():
+        return current_app._get_current_object()
+    with _factory_lock:
+        if _factory_app is None:
+            factory = os.environ.get("SEGMENTS_APP_FACTORY", "")
+            module_name, _, function_name = factory.partition(":")
+            if not (module_name and function_name):
+                raise RuntimeError(
+                    "An import job needs the host app: run the worker with "
+                    "'flask --app yourapp segments worker', or set SEGMENTS_APP_FACTORY="
+                    "\"package.module:create_app\" for a plain 'rq worker'."
+                )
+            _factory_app = getattr(importlib.import_module(module_name), function_name)()
+    return _factory_app
+
+
+@contextmanager
+def job_context():
+    """Push an app context for one job and yield the plugin's state."""
+    with _app().app_context():
+        yield current_app.extensions["segments"]
+
+
+def _job_meta():
+    """Return a callback mirroring progress into the current RQ job's meta (or ``None``)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return None
+
+    def mirror(import_id, **values):
+        job.meta.update(import_id=import_id, **values)
+        job.save_meta()
+
+    return mirror
+
+
+# ---------------------------------------------------------------- RQ
+
+
+def redis_url(config):
+    """Return the configured Redis URL (empty: jobs run in-process)."""
+    return config.get("SEGMENTS_REDIS_URL") or ""
+
+
+def queue(config):
+    """Return the RQ queue imports use (``SEGMENTS_QUEUE_NAME`` on ``SEGMENTS_REDIS_URL``)."""
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(config["SEGMENTS_QUEUE_NAME"], connection=Redis.from_url(redis_url(config)))
+
+
+def _enqueue(config, function_name, *args):
+    from rq import Callback, Retry
+
+    retries = int(config["SEGMENTS_IMPORT_RETRIES"])
+    return queue(config).enqueue(
+        f"contact_segments.jobs.{function_name}", *args,
+        job_timeout=config["SEGMENTS_JOB_TIMEOUT"], result_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
+        failure_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
+        retry=Retry(max=retries) if retries else None,
+        on_failure=Callback(on_job_failure),
+        description=f"contact-segments import {args[0]} {function_name}",
+    )
+
+
+def on_job_failure(job, connection, exc_type, exc_value, traceback):
+    """RQ failure callback: once a job has no retry left, mark its import failed and tell the user.
+
+    The exception stays in RQ's failed-job registry; the import's committed batches stay and
+    :func:`resume_import` continues it.
+    """
+    if job.retries_left:
+        return
+    import_id = job.args[0]
+    reason = exc_type.__name__ if exc_type else "the worker stopped"
+    with job_context() as state:
+        runner.mark_failed(
+            state, import_id,
+            f"the import job failed ({reason}). The rows imported so far are kept; ask an "
+            "administrator to check the worker's log and resume the import "
+            f"(flask segments import-resume {import_id}).",
+        )
+
+
+def run_import(import_id):
+    """RQ job: prepare the import and enqueue the validation of each part (then drive)."""
+    with job_context() as state:
+        config = state.config
+        enqueued = set()
+
+        def enqueue_part(seq):
+            _enqueue(config, "validate_part", import_id, seq)
+            enqueued.add(seq)
+
+        if not runner.prepare(state, import_id, on_part=enqueue_part):
+            return
+        for seq in runner.unvalidated_parts(state.db.session, import_id):
+            if seq not in enqueued:  # a resumed import: parts stored by an earlier run
+                enqueue_part(seq)
+        runner.drive(state, import_id, _job_meta())
+
+
+def validate_part(import_id, seq):
+    """RQ job: validate part ``seq`` of an import, then apply what is validated, in order."""
+    with job_context() as state:
+        runner.validate_part(state, import_id, seq)
+        runner.drive(state, import_id, _job_meta())
+
+
+# ---------------------------------------------------------------- in-process
+
+
+def run_in_process(state, import_id):
+    """Run every step of an import in this process, to the end (the CLI; tests; the thread)."""
+    if not runner.prepare(state, import_id):
+        return
+    for seq in runner.unvalidated_parts(state.db.session, import_id):
+        runner.validate_part(state, import_id, seq)
+        runner.drive(state, import_id)
+    runner.drive(state, import_id)
+
+
+def _run_in_thread(app, import_id):
+    with app.app_context():
+        state = app.extensions["segments"]
+        try:
+            run_in_process(state, import_id)
+        except Exception as error:
+            # The thread has nobody to raise to: log the traceback and record the failure on the
+            # import, where the user sees it.
+            log.exception("contact-segments import %s failed", import_id)
+            runner.mark_failed(state, import_id,
+                               f"the import stopped because of an error ({type(error).__name__}). "
+                               "The rows imported so far are kept; ask an administrator to check "
+                               "the log and resume the import.")
+
+
+def _executor(app):
+    executor = app.extensions.get(_EXECUTOR_KEY)
+    if executor is None:
+        # One import at a time per process without Redis: SQLite, the embedded default, allows
+        # only one writer anyway.
+        executor = app.extensions[_EXECUTOR_KEY] = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="segments-import")
+    return executor
+
+
+def launch(state, imp, *, wait=False):
+    """Start running a queued import: on RQ when Redis is configured, else in this process.
+
+    ``wait=True`` (the CLI) runs it to the end before returning; otherwise an in-process import
+    runs in a background thread. Returns the RQ job id, or ``None`` when run in-process.
+    """
+    if redis_url(state.config) and not wait:
+        job = _enqueue(state.config, "run_import", imp.id)
+        imp.job_id = job.id
+        state.db.session.commit()
+        return job.id
+    if wait:
+        run_in_process(state, imp.id)
+    else:
+        app = current_app._get_current_object()
+        _executor(app).submit(_run_in_thread, app, imp.id)
+    return None
+
+
+def resume_import(state, import_id, *, wait=False):
+    """Continue an import that stopped (failed, or its worker died) from its checkpoint.
+
+    A failed import is set back to queued first. Already-committed batches are not applied
+    again; returns what :func:`launch` returns.
+    """
+    session = state.db.session
+    imp = session.get(Import, import_id)
+    if imp.status == FAILED:
+        imp.status, imp.error_code, imp.error_message, imp.finished_at = QUEUED, None, None, None
+    session.commit()
+    return launch(state, imp, wait=wait)
+
+
+# ---------------------------------------------------------------- the worker command
+
+
+def run_worker(app, queue_names=None, burst=False):
+    """Run an RQ worker for the plugin's queue inside ``app`` (``flask segments worker``).
+
+    Each job runs in a forked work horse; database connections inherited from this process are
+    dropped in the child (they must not be shared across processes).
+    """
+    from rq import Worker
+
+    state = app.extensions["segments"]
+    config = state.config
+    if not redis_url(config):
+        raise RuntimeError("SEGMENTS_REDIS_URL is not set: without Redis, imports run in-process "
+                           "and need no worker.")
+    engine = state.db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    connection = queue(config).connection
+    names = queue_names or [config["SEGMENTS_QUEUE_NAME"]]
+    with app.app_context():
+        worker = Worker(names, connection=connection)
+        return worker.work(burst=burst, with_scheduler=False)
