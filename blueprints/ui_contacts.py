@@ -5,11 +5,14 @@ the JSON the drop-down's search box asks while the user types.
 
 from dataclasses import replace
 
+import sqlalchemy as sa
 from flask import jsonify, request, url_for
 
 from contact_segments import segments
 from contact_segments.contact_query import list_contacts
+from contact_segments.audience import SegmentSummary
 from contact_segments.errors import NotFound
+from contact_segments.models import Membership, Segment
 from contact_segments.permissions import is_allowed
 
 from .ui_common import current_scope, int_or_none, page_size, render
@@ -17,6 +20,7 @@ from .ui_i18n import _, ngettext
 from .ui_selection import ListFilter, count_matching
 
 MENU_SIZE = 50
+DEFAULT_HOOKS_PREFIX = "contact_segments.defaults."
 
 
 def permissions_of(scope):
@@ -40,10 +44,34 @@ def segment_menu(scope, search=""):
     return segments.list_segments(scope, search=search, per_page=MENU_SIZE)
 
 
-def _segments_by_contact(scope, rows):
-    hook = scope.pm.hook
-    return {row["id"]: hook.segments_contact_segments(account_id=scope.account_id, contact_id=row["id"])
-            for row in rows}
+def _host_answers_contact_segments(pm):
+    """True when a host implements ``segments_contact_segments`` (then the page asks it)."""
+    return any(not impl.plugin_name.startswith(DEFAULT_HOOKS_PREFIX)
+               for impl in pm.hook.segments_contact_segments.get_hookimpls())
+
+
+def segments_by_contact(scope, contact_ids):
+    """``{contact_id: [SegmentSummary, ...]}`` for one page of contacts.
+
+    Asks the ``segments_contact_segments`` hook per contact when a host implements it; with only
+    the plugin's own implementation, reads the same answer for the whole page in one query.
+    """
+    if _host_answers_contact_segments(scope.pm):
+        hook = scope.pm.hook
+        return {contact_id: hook.segments_contact_segments(account_id=scope.account_id,
+                                                           contact_id=contact_id)
+                for contact_id in contact_ids}
+    found = {contact_id: [] for contact_id in contact_ids}
+    if contact_ids:
+        rows = scope.session.execute(
+            sa.select(Membership.contact_id, Segment.id, Segment.name, Segment.member_count)
+            .join(Segment, Membership.segment_id == Segment.id)
+            .where(Segment.account_id == scope.account_id, Membership.contact_id.in_(contact_ids))
+            .order_by(Segment.search_key, Segment.name_key)
+        )
+        for contact_id, *summary in rows:
+            found[contact_id].append(SegmentSummary(*summary))
+    return found
 
 
 def contacts():
@@ -69,7 +97,7 @@ def contacts():
     seg_q = (request.args.get("seg_q") or "").strip()
     return render(
         "segments/contacts.html",
-        contacts=rows, segments_of=_segments_by_contact(scope, rows), list_filter=list_filter,
+        contacts=rows, segments_of=segments_by_contact(scope, [row["id"] for row in rows]), list_filter=list_filter,
         segment=segment, notice=notice, total=total, total_exact=exact, after=after,
         next_url=url_for(".contacts", **list_filter.params(after=rows[-1]["id"])) if has_next else None,
         first_url=url_for(".contacts", **list_filter.params()) if after else None,

@@ -23,6 +23,20 @@ def _contacts_url(list_filter=None, **extra):
     return url_for(".contacts", **params)
 
 
+def _gone(error):
+    """Back to the contacts, saying the segment no longer exists (someone deleted it)."""
+    say(describe(error, what="segment"), "error")
+    return redirect(_contacts_url())
+
+
+def _find(scope, segment_id):
+    """``(segment, None)``, or ``(None, redirect)`` when the segment no longer exists."""
+    try:
+        return segments.get(scope, segment_id), None
+    except NotFound as error:
+        return None, _gone(error)
+
+
 def _render_new(scope, values, error=None, status=200):
     list_filter = ListFilter.from_values(values)
     ticked = Selection.from_form(values).contact_ids if hasattr(values, "getlist") else ()
@@ -63,88 +77,76 @@ def _new_again(form, message):
     return _render_new(current_scope(), form, error=message, status=400)
 
 
-def _render_rename(scope, segment, name, error=None, status=200):
+def _segment_action(segment_id, action, show, apply):
+    """The flow rename and delete share: find the account's segment (or say it is gone); on GET
+    ``show(scope, segment, error, status)`` the form; on POST ``apply(scope, segment)`` and, when
+    the service refuses, show the form again with the user's input and the reason."""
+    scope = current_scope()
+    segment, gone = _find(scope, segment_id)
+    if gone:
+        return gone
+    if request.method == "GET":
+        return show(scope, segment, None, 200)
+    try:
+        return apply(scope, segment)
+    except SegmentsError as error:
+        if isinstance(error, NotFound):
+            return _gone(error)
+        name = request.form.get("name", "").strip()
+        return show(scope, segment, describe(error, actor=scope.actor, action=action, name=name),
+                    error.status)
+
+
+def _show_again(show):
+    """A :func:`redisplays` handler that shows ``show``'s form again after a stale CSRF token."""
+
+    def again(form, message):
+        scope = current_scope()
+        segment, gone = _find(scope, request.view_args.get("segment_id"))
+        return gone or show(scope, segment, message, 400)
+
+    return again
+
+
+def _show_rename(scope, segment, error, status):
+    name = request.form.get("name", "") if request.method == "POST" else segment.name
     return render("segments/segment_rename.html", status=status, segment=segment, name=name,
                   error=error, list_filter=ListFilter.from_values(request.values))
 
 
-def rename_segment(segment_id):
-    """``GET /<id>/rename``: the rename form; ``POST``: rename the segment."""
-    scope = current_scope()
-    try:
-        segment = segments.get(scope, segment_id)
-    except NotFound as error:
-        say(describe(error, what="segment"), "error")
-        return redirect(_contacts_url())
-    if request.method == "GET":
-        return _render_rename(scope, segment, segment.name)
-    name = request.form.get("name", "")
+def _apply_rename(scope, segment):
     old_name = segment.name
-    try:
-        segments.rename(scope, segment.id, name)
-    except SegmentsError as error:
-        if isinstance(error, NotFound):
-            say(describe(error, what="segment"), "error")
-            return redirect(_contacts_url())
-        message = describe(error, actor=scope.actor, action="rename", name=name.strip())
-        return _render_rename(scope, segment, name, error=message, status=error.status)
+    segments.rename(scope, segment.id, request.form.get("name", ""))
     say(_('Segment "%(old)s" renamed to "%(new)s".', old=old_name, new=segment.name))
     return redirect(_contacts_url(ListFilter.from_values(request.form), segment=segment.id))
 
 
-@redisplays("segments.rename_segment")
-def _rename_again(form, message):
-    scope = current_scope()
-    segment_id = request.view_args.get("segment_id")
-    try:
-        segment = segments.get(scope, segment_id)
-    except NotFound as error:
-        say(describe(error, what="segment"), "error")
-        return redirect(_contacts_url())
-    return _render_rename(scope, segment, form.get("name", ""), error=message, status=400)
+def rename_segment(segment_id):
+    """``GET /<id>/rename``: the rename form; ``POST``: rename the segment."""
+    return _segment_action(segment_id, "rename", _show_rename, _apply_rename)
 
 
-def _render_delete(scope, segment, error=None, status=200):
+def _show_delete(scope, segment, error, status):
     return render("segments/segment_delete.html", status=status, segment=segment, error=error,
                   confirmation=delete_confirmation(segment), can=permissions_of(scope),
                   list_filter=ListFilter.from_values(request.values))
 
 
-def delete_segment(segment_id):
-    """``GET /<id>/delete``: the confirmation (how many contacts lose it); ``POST``: delete."""
-    scope = current_scope()
-    try:
-        segment = segments.get(scope, segment_id)
-    except NotFound as error:
-        say(describe(error, what="segment"), "error")
-        return redirect(_contacts_url())
-    if request.method == "GET":
-        return _render_delete(scope, segment)
-    list_filter = ListFilter.from_values(request.form)
+def _apply_delete(scope, segment):
     name = segment.name
-    try:
-        removed = segments.delete(scope, segment.id)
-    except SegmentsError as error:
-        if isinstance(error, NotFound):
-            say(describe(error, what="segment"), "error")
-            return redirect(_contacts_url())
-        message = describe(error, actor=scope.actor, action="delete")
-        return _render_delete(scope, segment, error=message, status=error.status)
+    removed = segments.delete(scope, segment.id)
     say(ngettext('Segment "%(name)s" deleted; %(num)d contact lost it.',
                  'Segment "%(name)s" deleted; %(num)d contacts lost it.', removed, name=name))
-    after_delete = ListFilter(q=list_filter.q)
-    return redirect(_contacts_url(after_delete))
+    return redirect(_contacts_url(ListFilter(q=ListFilter.from_values(request.form).q)))
 
 
-@redisplays("segments.delete_segment")
-def _delete_again(form, message):
-    scope = current_scope()
-    try:
-        segment = segments.get(scope, request.view_args.get("segment_id"))
-    except NotFound as error:
-        say(describe(error, what="segment"), "error")
-        return redirect(_contacts_url())
-    return _render_delete(scope, segment, error=message, status=400)
+def delete_segment(segment_id):
+    """``GET /<id>/delete``: the confirmation (how many contacts lose it); ``POST``: delete."""
+    return _segment_action(segment_id, "delete", _show_delete, _apply_delete)
+
+
+redisplays("segments.rename_segment")(_show_again(_show_rename))
+redisplays("segments.delete_segment")(_show_again(_show_delete))
 
 
 def register(blueprint):
