@@ -13,6 +13,7 @@ would otherwise install an app-wide handler.
 
 import logging
 import re
+from collections import ChainMap
 
 import flask
 from flask import jsonify, request
@@ -44,16 +45,27 @@ class SegmentsApi(Api):
     def _register_error_handlers(self):
         """Do not register an app-wide handler; the API blueprint has its own (see module doc)."""
 
+    def _register_doc_blueprint(self):
+        """Serve the OpenAPI document where ``SEGMENTS_OPENAPI_URL_PREFIX`` says: ``None`` means
+        under ``SEGMENTS_API_URL_PREFIX``, ``False`` not at all (the host's config is not changed)."""
+        configured = self.config.get("OPENAPI_URL_PREFIX")
+        if configured is None:
+            configured = self._app.config["SEGMENTS_API_URL_PREFIX"].rstrip("/")
+        elif configured is False:
+            configured = None  # flask-smorest: None = not served
+        original = self.config
+        self.config = ChainMap({"OPENAPI_URL_PREFIX": configured}, original)
+        try:
+            super()._register_doc_blueprint()
+        finally:
+            self.config = original
+
 
 def init_api(app, state):
     """Register the JSON API on ``app`` under ``SEGMENTS_API_URL_PREFIX``, with its OpenAPI
     document at ``<SEGMENTS_OPENAPI_URL_PREFIX or the API prefix>/openapi.json``."""
     config = app.config
     prefix = config["SEGMENTS_API_URL_PREFIX"].rstrip("/")
-    if config["SEGMENTS_OPENAPI_URL_PREFIX"] is None:
-        config["SEGMENTS_OPENAPI_URL_PREFIX"] = prefix
-    elif config["SEGMENTS_OPENAPI_URL_PREFIX"] is False:
-        config["SEGMENTS_OPENAPI_URL_PREFIX"] = None  # flask-smorest: None = not served
     api = SegmentsApi(app, config_prefix="SEGMENTS_")
     api.spec.components.security_scheme(
         "csrfToken", {"type": "apiKey", "in": "header", "name": "X-CSRFToken",

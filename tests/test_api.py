@@ -423,3 +423,17 @@ def test_plugin_api_coexists_with_a_hosts_own_flask_smorest_api(tmp_path):
     assert client.get("/no-such-page").get_json()["status"] == "Not Found"
     assert client.get(API).get_json()["code"] == "not_authenticated"
 
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": False, "SEGMENTS_API_URL_PREFIX": "/crm/api/segs"}])
+def test_api_and_document_follow_the_configured_prefix(app, admin):
+    assert admin.get("/crm/api/segs").get_json()["total"] == 0
+    spec = admin.get("/crm/api/segs/openapi.json").get_json()
+    assert "/crm/api/segs/{segment_id}" in spec["paths"]
+    assert app.config["SEGMENTS_OPENAPI_URL_PREFIX"] is None  # the host's config is left as set
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": False, "SEGMENTS_OPENAPI_URL_PREFIX": False}])
+def test_openapi_document_can_be_turned_off(admin):
+    assert admin.get(API).status_code == 200
+    assert_error(admin.get(f"{API}/openapi.json"), 404, "unknown_endpoint")
