@@ -29,11 +29,12 @@ def _clean_filename(filename):
     return name
 
 
-def create_import(scope, stream, filename, *, replace=False, check=True):
+def create_import(scope, stream, filename, *, replace=False, dry_run=False, check=True):
     """Store an uploaded file as a new import of the scope's account; return the :class:`Import`.
 
     ``stream`` is a binary file object (for example a Werkzeug upload's ``.stream``);
-    ``replace`` is the "Replace existing segment data" option. With ``check`` the file is read
+    ``replace`` is the "Replace existing segment data" option; ``dry_run`` makes the import a
+    dry run (the CLI's ``--dry-run``; the API uses :func:`dry_run` on an upload). With ``check`` the file is read
     once now (type, encoding, header, row count) so that a file that cannot be imported is
     refused at once: the import is recorded as ``refused`` and :class:`FileRefused` is raised
     with the reason. Over ``SEGMENTS_IMPORT_MAX_FILE_BYTES`` the upload stops and nothing is
@@ -43,7 +44,8 @@ def create_import(scope, stream, filename, *, replace=False, check=True):
     session = scope.session
     config = scope.state.config
     imp = Import(account_id=scope.account_id, user_id=scope.actor.user_id,
-                 filename=_clean_filename(filename), replace=bool(replace), status=UPLOADED)
+                 filename=_clean_filename(filename), replace=bool(replace), dry_run=bool(dry_run),
+                 status=UPLOADED)
     try:
         session.add(imp)
         session.flush()
