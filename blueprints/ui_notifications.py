@@ -13,7 +13,7 @@ from contact_segments.errors import SegmentsError
 from contact_segments.models import Notification, utcnow
 
 from .ui_common import current_scope, int_or_none
-from .ui_i18n import _
+from .ui_imports import linked_import_id, notice_text
 
 SHOWN = 5
 
@@ -33,11 +33,17 @@ def unread(scope, after_id=None, limit=SHOWN):
     return list(reversed(rows))
 
 
-def as_json(notification):
-    """A notification as the polling script receives it (message translated when catalogued)."""
+def as_json(scope, notification):
+    """A notification as the pages show it: text in the reader's language, and an import's
+    report link pointing at the plugin's own report download."""
+    link = notification.link
+    import_id = linked_import_id(link)
+    if import_id is not None:
+        link = url_for("segments.import_report", import_id=import_id)
     return {
         "id": notification.id, "kind": notification.kind, "level": notification.level,
-        "message": _(notification.message), "link": notification.link,
+        "message": notice_text(scope, notification.kind, notification.link, notification.message),
+        "link": link,
         "read_url": url_for("segments.read_notification", notification_id=notification.id),
     }
 
@@ -46,7 +52,7 @@ def notifications_json():
     """``GET /notifications.json?after=<id>``: unread notifications newer than ``after``."""
     scope = current_scope()
     found = unread(scope, after_id=int_or_none(request.args.get("after")))
-    return jsonify({"items": [as_json(item) for item in found]})
+    return jsonify({"items": [as_json(scope, item) for item in found]})
 
 
 def read_notification(notification_id):
@@ -68,7 +74,8 @@ def read_notification(notification_id):
 def page_notifications():
     """Template global: the unread notifications of the signed-in user (empty when nobody is)."""
     try:
-        return [as_json(item) for item in unread(current_scope())]
+        scope = current_scope()
+        return [as_json(scope, item) for item in unread(scope)]
     except SegmentsError:  # nobody signed in: the error page still renders
         return []
 
