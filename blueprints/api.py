@@ -26,6 +26,7 @@ from ..contact_query import ContactFilter, count_contacts, existing_contact_ids,
 from ..errors import NotFound, SegmentsError
 from ..extension import get_state
 from . import schemas
+from .api_imports import imports_blp
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ blp = Blueprint(
     description="Customer segments of the signed-in user's account: create, rename, delete, "
                 "assign contacts, list members, count a bulk message's audience.",
 )
+# The import endpoints (issue 3) live in .api_imports, nested here so they share the error handlers.
+blp.register_blueprint(imports_blp, url_prefix="/imports")
 
 
 class SegmentsApi(Api):

@@ -1,0 +1,293 @@
+"""The JSON API of bulk imports (flask-smorest), nested in the segments API under ``/imports``.
+
+Upload a file (multipart), start it or run a dry run of it, follow its progress, read its
+summary, download its per-row report (CSV), list the account's imports, and download the example
+file (CSV or .xlsx). Every endpoint acts for the current actor (hook ``segments_current_actor``),
+needs the ``import`` permission and sees only the actor's account: another account's import is a
+404. Errors are the segments API's JSON errors (its handlers cover this nested blueprint).
+"""
+
+import marshmallow as ma
+from flask import Response, stream_with_context
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+
+from ..errors import InvalidInput, NotFound
+from ..extension import get_state
+from ..imports import service
+from ..imports.template import template_csv, template_xlsx
+from .schemas import MAX_ID
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+imports_blp = Blueprint(
+    "segments_imports_api", __name__,
+    description="Bulk contact imports of the signed-in user's account: upload a CSV or .xlsx "
+                "file, preview it with a dry run, start it, follow its progress, read its "
+                "summary and download the per-row report.",
+)
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class UploadFilesSchema(ma.Schema):
+    """The uploaded file (multipart field ``file``)."""
+
+    file = Upload(required=True, metadata={"description": "The CSV (.csv, .txt) or Excel (.xlsx) file."})
+
+
+class UploadFormSchema(ma.Schema):
+    """The upload's options (multipart form fields)."""
+
+    replace = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Replace existing segment data: each imported contact gets exactly the "
+                       "segments of its row (else the row's segments are added)."})
+
+
+class DryRunSchema(ma.Schema):
+    """Options of a dry run."""
+
+    replace = ma.fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "Override the upload's replace option for this dry run."})
+
+
+class HistoryArgsSchema(ma.Schema):
+    """Paging of the import history."""
+
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=200))
+    before_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=MAX_ID))
+
+
+class SummaryArgsSchema(ma.Schema):
+    """How many errors and warnings a summary lists."""
+
+    max_issues = ma.fields.Integer(load_default=1000, validate=ma.validate.Range(min=0, max=100_000))
+
+
+class ProblemSchema(ma.Schema):
+    """Why a file was refused or an import failed."""
+
+    code = ma.fields.String()
+    message = ma.fields.String()
+
+
+class ImportStatusSchema(ma.Schema):
+    """An import's status, progress and counts."""
+
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    status = ma.fields.String(metadata={
+        "description": "uploaded, queued, running, finished, failed or refused"})
+    dry_run = ma.fields.Boolean()
+    replace = ma.fields.Boolean()
+    rows_total = ma.fields.Integer()
+    rows_validated = ma.fields.Integer()
+    rows_done = ma.fields.Integer(metadata={"description": "Rows applied (committed) so far."})
+    percent = ma.fields.Float()
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    failed = ma.fields.Integer()
+    warned = ma.fields.Integer(metadata={"description": "Rows with at least one warning."})
+    memberships_added = ma.fields.Integer()
+    memberships_removed = ma.fields.Integer()
+    encoding = ma.fields.String(allow_none=True)
+    delimiter = ma.fields.String(allow_none=True)
+    error = ma.fields.Nested(ProblemSchema, allow_none=True)
+    created_at = ma.fields.DateTime()
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+
+
+class ImportListSchema(ma.Schema):
+    """A page of the account's imports, newest first."""
+
+    items = ma.fields.List(ma.fields.Nested(ImportStatusSchema))
+    next_before_id = ma.fields.Integer(allow_none=True)
+
+
+class IssueSchema(ma.Schema):
+    """An error or warning of one row."""
+
+    line = ma.fields.Integer(metadata={"description": "As a spreadsheet shows it (header = 1)."})
+    column = ma.fields.String(allow_none=True)
+    code = ma.fields.String()
+    message = ma.fields.String()
+
+
+class UnknownSegmentSchema(ma.Schema):
+    """A segment name of the file that matches no segment (it was not created)."""
+
+    name = ma.fields.String()
+    lines = ma.fields.List(ma.fields.Integer())
+    suggestion = ma.fields.String(allow_none=True, metadata={"description": "The closest existing name."})
+
+
+class ImportSummarySchema(ma.Schema):
+    """What an import did (or, for a dry run, would do)."""
+
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    status = ma.fields.String()
+    dry_run = ma.fields.Boolean()
+    replace = ma.fields.Boolean()
+    rows = ma.fields.Integer()
+    rows_done = ma.fields.Integer()
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+    failed = ma.fields.Integer()
+    warned = ma.fields.Integer()
+    memberships_added = ma.fields.Integer()
+    memberships_removed = ma.fields.Integer()
+    encoding = ma.fields.String(allow_none=True)
+    delimiter = ma.fields.String(allow_none=True)
+    errors = ma.fields.List(ma.fields.Nested(IssueSchema))
+    warnings = ma.fields.List(ma.fields.Nested(IssueSchema))
+    errors_total = ma.fields.Integer()
+    warnings_total = ma.fields.Integer()
+    unknown_segments = ma.fields.List(ma.fields.Nested(UnknownSegmentSchema))
+    error = ma.fields.Nested(ProblemSchema, allow_none=True)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _scope():
+    state = get_state()
+    return state.scope(state.current_actor())
+
+
+@imports_blp.url_value_preprocessor
+def _id_in_range(endpoint, values):
+    """An import id beyond the database's range is no import of this account: 404."""
+    if (values or {}).get("import_id", 0) > MAX_ID:
+        raise NotFound(f"There is no import with id {values['import_id']} in this account.")
+
+
+def _download(body, mimetype, filename):
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@imports_blp.route("", methods=["POST"])
+@imports_blp.arguments(UploadFilesSchema, location="files")
+@imports_blp.arguments(UploadFormSchema, location="form")
+@imports_blp.response(201, ImportStatusSchema)
+def upload(files, form):
+    """Upload a file to import
+
+    Multipart form: ``file`` (.csv, .txt or .xlsx) and ``replace`` (true/false). The file is
+    stored and checked at once: a file that cannot be imported (wrong type, empty, over a limit,
+    a required column missing) is refused with 422 and a message saying how to fix it. The
+    upload then waits: start it (``/start``) or preview it (``/dry-run``).
+    """
+    upload_file = files["file"]
+    if not upload_file.filename:
+        raise InvalidInput("Choose a file to upload (multipart field 'file').", field="file")
+    imp = service.create_import(_scope(), upload_file.stream, upload_file.filename,
+                                replace=form["replace"])
+    return service.status(imp)
+
+
+@imports_blp.route("", methods=["GET"])
+@imports_blp.arguments(HistoryArgsSchema, location="query")
+@imports_blp.response(200, ImportListSchema)
+def history(args):
+    """List the account's imports, newest first
+
+    Keyset paging: pass ``next_before_id`` of a page as ``before_id`` to get the next one.
+    """
+    items = service.list_imports(_scope(), limit=args["limit"], before_id=args["before_id"])
+    return {"items": [service.status(imp) for imp in items],
+            "next_before_id": items[-1].id if len(items) == args["limit"] else None}
+
+
+@imports_blp.route("/template.csv", methods=["GET"])
+@imports_blp.response(200, description="The example file, CSV (UTF-8).",
+                      content_type="text/csv")
+def template_as_csv():
+    """Download the example file (CSV)
+
+    The template's header and one example row.
+    """
+    _scope().require("import")
+    return _download(template_csv(), "text/csv", "contacts-example.csv")
+
+
+@imports_blp.route("/template.xlsx", methods=["GET"])
+@imports_blp.response(200, description="The example file, Excel workbook.", content_type=XLSX_TYPE)
+def template_as_xlsx():
+    """Download the example file (.xlsx)
+
+    The template's header and one example row, and an Instructions sheet with the rules.
+    """
+    _scope().require("import")
+    return _download(template_xlsx(), XLSX_TYPE, "contacts-example.xlsx")
+
+
+@imports_blp.route("/<int:import_id>", methods=["GET"])
+@imports_blp.response(200, ImportStatusSchema)
+def import_status(import_id):
+    """Get an import's status and progress
+
+    ``rows_done`` of ``rows_total`` rows are applied; ``rows_validated`` are checked.
+    """
+    return service.status(service.get_import(_scope(), import_id))
+
+
+@imports_blp.route("/<int:import_id>/start", methods=["POST"])
+@imports_blp.response(202, ImportStatusSchema)
+def start(import_id):
+    """Start an uploaded import
+
+    The import is queued (the user is notified: "You will be notified when your bulk import is
+    ready") and runs in the background; a second notification says when it is done. 409 if it
+    was already started.
+    """
+    return service.status(service.start(_scope(), import_id))
+
+
+@imports_blp.route("/<int:import_id>/dry-run", methods=["POST"])
+@imports_blp.arguments(DryRunSchema, required=False)
+@imports_blp.response(202, ImportStatusSchema)
+def dry_run(options, import_id):
+    """Preview an uploaded import (dry run)
+
+    Starts a dry run of the uploaded file: a new import (its id is in the answer) that validates
+    and matches every row and reports what would be created, updated, unchanged or failed and
+    the memberships that would be added or removed, changing nothing. The upload stays ready to
+    start.
+    """
+    replace = (options or {}).get("replace")
+    return service.status(service.dry_run(_scope(), import_id, replace=replace))
+
+
+@imports_blp.route("/<int:import_id>/summary", methods=["GET"])
+@imports_blp.arguments(SummaryArgsSchema, location="query")
+@imports_blp.response(200, ImportSummarySchema)
+def summary(args, import_id):
+    """Get an import's summary
+
+    Counts, the rows' errors and warnings (at most ``max_issues`` of each; ``errors_total`` and
+    ``warnings_total`` count all), and each unknown segment name with its lines and the closest
+    existing name.
+    """
+    return service.import_summary(_scope(), import_id, max_issues=args["max_issues"])
+
+
+@imports_blp.route("/<int:import_id>/report.csv", methods=["GET"])
+@imports_blp.response(200, description="The per-row report (CSV).", content_type="text/csv")
+def report(import_id):
+    """Download an import's per-row report (CSV)
+
+    One row per data row of the file: Line, Outcome (created, updated, unchanged, failed, or
+    pending while the import runs), Codes, Messages, then the row's cells as read. Cells a
+    spreadsheet would run as a formula are neutralized.
+    """
+    filename, pieces = service.report_csv(_scope(), import_id)
+    return _download(stream_with_context(pieces), "text/csv", filename)
