@@ -1,0 +1,74 @@
+"""Helpers of the import tests that touch the database: write a CSV, read back an account's
+contacts and memberships as plain data."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+
+from contact_segments.demo.models import db
+from contact_segments.imports.models import Import
+from contact_segments.models import Contact, Membership, Segment
+
+HEADER = ["Country Code", "First Name", "Last Name", "Mobile Number", "Email", "Account Number",
+          "Organization", "External ID", "Segments"]
+
+
+def csv_bytes(rows, header=HEADER, delimiter=","):
+    """Return a CSV file (bytes) with ``header`` and ``rows`` (lists, or dicts by header name)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in header] if isinstance(row, dict) else row)
+    return buffer.getvalue().encode("utf-8")
+
+
+def row(first="Jane", last="Doe", mobile="", email="", country="US", external_id="", segments="",
+        account_number="", organization=""):
+    """One data row as a dict by header name."""
+    return {"Country Code": country, "First Name": first, "Last Name": last, "Mobile Number": mobile,
+            "Email": email, "Account Number": account_number, "Organization": organization,
+            "External ID": external_id, "Segments": segments}
+
+
+def contacts_of(account_id):
+    """The account's contacts as sorted tuples of their fields (ids and timestamps left out)."""
+    db.session.expire_all()
+    fields = ("country_code", "first_name", "last_name", "mobile", "email", "account_number",
+              "organization", "external_id")
+    rows = db.session.execute(
+        sa.select(*(getattr(Contact, name) for name in fields)).where(Contact.account_id == account_id)
+    ).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def memberships_of(account_id):
+    """The account's memberships as sorted (segment name, contact mobile or email) pairs."""
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(Segment.name, sa.func.coalesce(Contact.mobile, Contact.email))
+        .join(Membership, Membership.segment_id == Segment.id)
+        .join(Contact, Contact.id == Membership.contact_id)
+        .where(Segment.account_id == account_id)
+    ).all()
+    return sorted(tuple(r) for r in rows)
+
+
+def member_counts_are_exact(account_id):
+    """True when every segment's stored member_count equals its number of memberships."""
+    db.session.expire_all()
+    counted = dict(db.session.execute(
+        sa.select(Segment.id, sa.func.count(Membership.contact_id))
+        .outerjoin(Membership, Membership.segment_id == Segment.id)
+        .where(Segment.account_id == account_id).group_by(Segment.id)
+    ).all())
+    stored = dict(db.session.execute(
+        sa.select(Segment.id, Segment.member_count).where(Segment.account_id == account_id)).all())
+    return counted == stored
+
+
+def import_record(import_id):
+    """The :class:`Import` read afresh."""
+    db.session.expire_all()
+    return db.session.get(Import, import_id)
