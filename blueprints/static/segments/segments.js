@@ -32,7 +32,12 @@
   }
   $all("dialog.seg-dialog").forEach(function (dialog) {
     dialog.addEventListener("close", function () {
-      if (dialog._opener && document.contains(dialog._opener)) { dialog._opener.focus(); }
+      var opener = dialog._opener;
+      if (opener && !document.contains(opener) && opener.getAttribute && opener.getAttribute("href")) {
+        /* the list was re-rendered (search as you type): focus the same control again */
+        opener = $('a[href="' + CSS.escape(opener.getAttribute("href")) + '"]');
+      }
+      if (opener && document.contains(opener)) { opener.focus(); }
     });
     $all("[data-close-dialog]", dialog).forEach(function (button) {
       button.addEventListener("click", function () { dialog.close(); });

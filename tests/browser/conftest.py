@@ -1,0 +1,165 @@
+"""End-to-end fixtures: the demo host served over real HTTP on a free localhost port, driven by
+headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright).
+
+* ``server``: the demo host on a SQLite file with the sample data, imports running in-process
+  (the embedded default), in a server thread of this process.
+* ``rq_server``: the demo host on PostgreSQL with ``SEGMENTS_REDIS_URL`` set and a unique queue,
+  plus a real RQ worker started as a subprocess (``flask --app contact_segments.demo segments
+  worker``), the way the README tells hosts to run it.
+
+Every flow saves a screenshot in ``tests/artifacts/``; the main pages also go to
+``docs/screenshots/`` for the README.
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+from werkzeug.serving import make_server
+
+from contact_segments.demo import create_app
+
+CHROMIUM = os.environ.get("SEGMENTS_CHROMIUM", "/usr/bin/chromium")
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+class LiveServer:
+    """The demo host served by Werkzeug in a thread; ``url`` is its base URL."""
+
+    def __init__(self, config):
+        self.app = create_app(config)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        """Stop serving and close the database connections."""
+        self._server.shutdown()
+        self._thread.join(5)
+        with self.app.app_context():
+            self.app.extensions["segments"].db.engine.dispose()
+
+
+BASE_CONFIG = {
+    "SECRET_KEY": "browser-tests",
+    "DEMO_SEED": True,
+    "SEGMENTS_IMPORT_MAX_FILE_BYTES": 300 * 1024,
+    "SEGMENTS_IMPORT_BATCH_SIZE": 250,
+}
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The demo host on SQLite, imports in-process."""
+    database = tmp_path_factory.mktemp("browser") / "demo.sqlite"
+    live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                       "SEGMENTS_REDIS_URL": ""})
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def rq_server(postgres_database_url):
+    """The demo host on PostgreSQL with a real RQ worker on real Redis (unique queue)."""
+    if not REDIS_URL:
+        pytest.skip("Redis not configured (set SEGMENTS_TEST_REDIS_URL)")
+    queue = f"segments-browser-{uuid.uuid4().hex[:8]}"
+    live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_database_url,
+                       "SEGMENTS_REDIS_URL": REDIS_URL, "SEGMENTS_QUEUE_NAME": queue})
+    env = {**os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL}
+    flask = shutil.which("flask") or os.path.join(os.path.dirname(sys.executable), "flask")
+    log = open(ARTIFACTS_DIR() / f"worker-{queue}.log", "w")
+    worker = subprocess.Popen(
+        [flask, "--app", "contact_segments.demo", "segments", "worker", "--queue", queue],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    if worker.poll() is not None:
+        log.close()
+        pytest.fail(f"the RQ worker exited at once; see {log.name}")
+    live.worker = worker
+    live.queue = queue
+    yield live
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+    live.stop()
+
+
+def ARTIFACTS_DIR():  # noqa: N802 - reads like the constant it returns
+    """``tests/artifacts/``, created on first use."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh desktop-sized browser page; fails the test on any JavaScript error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
+                                  locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: errors.append(f"unexpected JavaScript dialog: {dialog.message}"))
+    yield page
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        page.screenshot(path=str(ARTIFACTS_DIR() / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def shot(page, name, docs=False, full_page=False):
+    """Save a screenshot of ``page`` to ``tests/artifacts/NAME.png`` (and to ``docs/screenshots``)."""
+    path = ARTIFACTS_DIR() / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if docs:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
+
+
+def sign_in(page, base_url, role, account="Downtown Motors"):
+    """Open the demo host and switch to the ``role`` user of ``account`` (the top-bar switcher)."""
+    page.goto(base_url + "/segments/")
+    option = page.locator("#demo-user option", has_text=f"({account}) — {role}")
+    value = option.get_attribute("value")
+    with page.expect_navigation():
+        page.select_option("#demo-user", value)
