@@ -40,7 +40,7 @@ def contacts_of(account_id):
     rows = db.session.execute(
         sa.select(*(getattr(Contact, name) for name in fields)).where(Contact.account_id == account_id)
     ).all()
-    return sorted(tuple(r) for r in rows)
+    return sorted((tuple(r) for r in rows), key=lambda r: tuple(v or "" for v in r))
 
 
 def memberships_of(account_id):
