@@ -3,11 +3,16 @@ contacts and memberships as plain data."""
 
 import csv
 import io
+import json
+import os
+import subprocess
+import sys
+import time
 
 import sqlalchemy as sa
 
 from contact_segments.demo.models import db
-from contact_segments.imports.models import Import
+from contact_segments.imports.models import Import, ImportRow
 from contact_segments.models import Contact, Membership, Segment
 
 HEADER = ["Country Code", "First Name", "Last Name", "Mobile Number", "Email", "Account Number",
@@ -72,3 +77,36 @@ def import_record(import_id):
     """The :class:`Import` read afresh."""
     db.session.expire_all()
     return db.session.get(Import, import_id)
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def flask_process(app_config, *args, **options):
+    """Start ``flask segments ARGS`` in a subprocess running :mod:`importdb_app` with
+    ``app_config`` (in its own process group, so that it can be killed with its children)."""
+    env = {**os.environ, "SEGMENTS_TEST_APP_CONFIG": json.dumps(app_config),
+           "PYTHONPATH": os.pathsep.join(filter(None, [HERE, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "importdb_app:create_app", "segments", *map(str, args)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        **options,
+    )
+
+
+def wait_until(predicate, timeout=60, interval=0.05, what="the condition"):
+    """Poll ``predicate`` until it returns a true value (returned); fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def outcomes_of(import_id):
+    """``{line: (outcome, codes)}`` of an import."""
+    db.session.expire_all()
+    return {line: (outcome, codes) for line, outcome, codes in db.session.execute(
+        sa.select(ImportRow.line, ImportRow.outcome, ImportRow.codes).where(ImportRow.import_id == import_id))}
