@@ -137,7 +137,11 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback):
 
 
 def run_import(import_id):
-    """RQ job: prepare the import and enqueue the validation of each part (then drive)."""
+    """RQ job: prepare the import and enqueue the validation of each part.
+
+    The validation jobs apply the parts; this job drives only a resumed import whose parts were
+    all validated before.
+    """
     with job_context() as state:
         config = state.config
         enqueued = set()
@@ -151,7 +155,8 @@ def run_import(import_id):
         for seq in runner.unvalidated_parts(state.db.session, import_id):
             if seq not in enqueued:  # a resumed import: parts stored by an earlier run
                 enqueue_part(seq)
-        runner.drive(state, import_id, _job_meta())
+        if not enqueued:  # every part was validated already: nobody else will drive
+            runner.drive(state, import_id, _job_meta())
 
 
 def validate_part(import_id, seq):
