@@ -12,6 +12,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from .errors import InvalidInput, NotFound
+from .ids import is_valid_id, parse_ids
 from .models import Membership, Segment
 
 CHANNEL_FIELDS = {"sms": "mobile", "email": "email"}
@@ -36,15 +37,16 @@ class Recipient(NamedTuple):
 
 
 def _segment_ids(session, account_id, ids, what):
-    try:
-        wanted = {int(segment_id) for segment_id in ids or ()}
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{what.capitalize()} segment ids must be whole numbers.", field=what) from None
+    wanted, out_of_range = parse_ids(ids, f"{what} segment")
+    if out_of_range:
+        raise NotFound(
+            f"No segment with id {', '.join(map(str, out_of_range))} in this account ({what}).", field=what
+        )
     if wanted:
         found = set(session.execute(
             sa.select(Segment.id).where(Segment.account_id == account_id, Segment.id.in_(wanted))
         ).scalars())
-        missing = sorted(wanted - found)
+        missing = sorted(set(wanted) - found)
         if missing:
             raise NotFound(
                 f"No segment with id {', '.join(map(str, missing))} in this account ({what}).", field=what
@@ -146,6 +148,8 @@ def audience_segments(session, account_id):
 
 def contact_segments(session, mapping, account_id, contact_id):
     """Return the segments contact ``contact_id`` of the account belongs to, sorted by name."""
+    if not is_valid_id(contact_id):
+        return []
     rows = session.execute(
         sa.select(Segment.id, Segment.name, Segment.member_count)
         .join(Membership, Membership.segment_id == Segment.id)

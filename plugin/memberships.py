@@ -14,6 +14,7 @@ from .contact_query import (
 )
 from .dispatch import announce
 from .errors import InvalidInput, NotFound
+from .ids import parse_ids
 from .hooks.events import MembersAdded, MembersRemoved
 from .models import Membership, Segment
 from .sql import insert_ignoring_duplicates
@@ -22,12 +23,9 @@ CHUNK = 1000
 
 
 def _checked_ids(scope, contact_ids):
-    try:
-        ids = sorted({int(contact_id) for contact_id in contact_ids})
-    except (TypeError, ValueError):
-        raise InvalidInput("Contact ids must be whole numbers.", field="contact_ids") from None
+    ids, out_of_range = parse_ids(contact_ids, "contact")
     found = existing_contact_ids(scope.session, scope.contacts, scope.account_id, ids)
-    unknown = [contact_id for contact_id in ids if contact_id not in found]
+    unknown = sorted(out_of_range + [contact_id for contact_id in ids if contact_id not in found])
     if unknown:
         shown = ", ".join(str(contact_id) for contact_id in unknown[:10])
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""

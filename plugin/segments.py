@@ -15,6 +15,7 @@ from .audience import SegmentSummary
 from .contact_query import ContactFilter
 from .dispatch import announce
 from .errors import Conflict, InvalidInput, NotFound, Vetoed
+from .ids import is_valid_id
 from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
 from .models import Membership, Segment
 from .names import NAME_MAX_LENGTH, clean_segment_name, search_key, segment_name_key
@@ -49,6 +50,11 @@ def validate_name(name):
         )
     if any(ord(ch) < 32 for ch in cleaned):
         raise InvalidInput("The segment name cannot contain line breaks or tabs.", code="name_invalid", field="name")
+    if ";" in cleaned:
+        raise InvalidInput(
+            "The segment name cannot contain \";\": import files use it to separate segment names.",
+            code="name_invalid", field="name",
+        )
     return cleaned
 
 
@@ -75,6 +81,8 @@ def _get(scope, segment_id, *, for_update=False):
         segment_id = int(segment_id)
     except (TypeError, ValueError):
         raise NotFound(f"Segment id {segment_id!r} is not a number.") from None
+    if not is_valid_id(segment_id):
+        raise NotFound(f"There is no segment with id {segment_id} in this account.")
     query = sa.select(Segment).where(Segment.id == segment_id, Segment.account_id == scope.account_id)
     if for_update:
         query = query.with_for_update()

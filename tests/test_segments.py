@@ -32,7 +32,8 @@ def test_names_unique_ignoring_unicode_form(scope_for):
 
 
 @pytest.mark.parametrize("name, code", [("", "name_required"), ("   ", "name_required"),
-                                        ("x" * 101, "name_too_long"), ("a\nb", "name_invalid")])
+                                        ("x" * 101, "name_too_long"), ("a\nb", "name_invalid"),
+                                        ("North; South", "name_invalid")])
 def test_bad_names_change_nothing(scope_for, name, code):
     with pytest.raises(InvalidInput) as error:
         segments.create(scope_for(), name)
@@ -144,3 +145,14 @@ def test_events_not_fired_when_rolled_back(scope_for, account, make_contacts, re
         memberships.add_contacts(scope_for(), segment.id, contact_ids=[ids[0], 999999])
     assert recorder.of(MembersAdded) == []
     assert segments.get(scope_for(), segment.id).member_count == 0
+
+
+def test_ids_beyond_the_database_range_are_not_found(scope_for, account, make_contacts, state):
+    segment = segments.create(scope_for(), "S")
+    with pytest.raises(NotFound):
+        segments.get(scope_for(), 2**70)
+    with pytest.raises(NotFound):
+        memberships.add_contacts(scope_for(), segment.id, contact_ids=[2**70])
+    with pytest.raises(NotFound):
+        state.pm.hook.segments_count_recipients(account_id=account[0], include=[2**64], exclude=[], channel="sms")
+    assert state.pm.hook.segments_contact_segments(account_id=account[0], contact_id=2**64) == []
