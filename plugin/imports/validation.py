@@ -33,6 +33,7 @@ from contact_segments.names import segment_name_key
 
 from .columns import COLUMN_BY_KEY
 from .errors import RowIssue
+from .phones import fast_valid_number
 
 __all__ = [
     "RowIssue", "ValidatedRow", "validate_row", "validate_rows", "split_segment_names",
@@ -255,17 +256,24 @@ def validate_row(source_row, default_region=None):
         if len(mobile) > _MAX["mobile"]:
             errors.append(_too_long(line, "mobile", len(mobile)))
         elif region is not None or mobile.startswith("+"):
-            try:
-                row.mobile, number = normalize_mobile(mobile, region)
-            except ValueError:
-                errors.append(_invalid_mobile(line, mobile, region))
+            fast = fast_valid_number(mobile, region)
+            if fast is not None:
+                row.mobile, calling_code, kind = fast
             else:
-                # +1 (NANP) numbers do not tell mobiles from landlines; skip the costly lookup.
-                if number.country_code != 1 and phonenumbers.number_type(number) in _NOT_MOBILE:
-                    warnings.append(RowIssue(
-                        line, _HEADER["mobile"], "not_mobile",
-                        f'Mobile Number "{mobile}" looks like a landline or service number: '
-                        "text messages may not reach it."))
+                try:
+                    row.mobile, number = normalize_mobile(mobile, region)
+                except ValueError:
+                    errors.append(_invalid_mobile(line, mobile, region))
+                    kind = None
+                else:
+                    calling_code = number.country_code
+                    # +1 (NANP) numbers do not tell mobiles from landlines: no type lookup.
+                    kind = phonenumbers.number_type(number) if calling_code != 1 else None
+            if kind in _NOT_MOBILE and calling_code != 1:
+                warnings.append(RowIssue(
+                    line, _HEADER["mobile"], "not_mobile",
+                    f'Mobile Number "{mobile}" looks like a landline or service number: '
+                    "text messages may not reach it."))
 
     # Email
     email = get("email", "")
