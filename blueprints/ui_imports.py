@@ -185,17 +185,30 @@ def import_detail(import_id):
         "segments/import_detail.html", imp=imp, ended=ended, status_label=status_label,
         summary=service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES) if ended else None,
         source=_previewed_source(scope, imp), counts_text=counts_text,
+        progress=progress(imp), progress_label=progress_label(imp),
         status_url=url_for(".import_status", import_id=imp.id),
     )
 
 
+def progress(imp):
+    """``(value, maximum)`` of the progress bar: rows checked plus rows written, out of twice
+    the rows of the file (checking and writing are the two halves of an import)."""
+    total = imp.rows_total or 0
+    if imp.status in ENDED:
+        return (1, 1) if not total else (2 * total, 2 * total)
+    return min(imp.rows_validated, total) + min(imp.rows_done, total), max(1, 2 * total)
+
+
 def progress_label(imp):
     """The sentence under the progress bar."""
-    if imp.status == "queued":
-        return _("Waiting to start…")
     total = imp.rows_total or 0
-    return ngettext("%(done)s of %(num)d row processed", "%(done)s of %(num)d rows processed", total,
-                    done=f"{imp.rows_done:,}")
+    if imp.status in ENDED:
+        return ngettext("%(num)d row in the file", "%(num)d rows in the file", total)
+    if imp.status in ("queued", "uploaded"):
+        return _("Waiting to start…")
+    return ngettext("%(checked)s of %(num)d row checked, %(done)s written",
+                    "%(checked)s of %(num)d rows checked, %(done)s written", total,
+                    checked=f"{min(imp.rows_validated, total):,}", done=f"{imp.rows_done:,}")
 
 
 def import_status(import_id):
@@ -203,8 +216,9 @@ def import_status(import_id):
     scope = current_scope()
     imp = service.get_import(scope, import_id)
     body = service.status(imp)
+    value, maximum = progress(imp)
     body.update(ended=imp.status in ENDED, status_label=status_label(imp.status),
-                progress_label=progress_label(imp))
+                progress_label=progress_label(imp), progress_value=value, progress_max=maximum)
     return jsonify(body)
 
 

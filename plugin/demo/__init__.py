@@ -6,8 +6,8 @@ contact's segments (the plugin's Jinja macro), a bulk-message composer whose aud
 the plugin's hooks, and an outbox that records what would be sent.
 
 Configuration from the environment: ``DATABASE_URL`` (default: a SQLite file
-``segments-demo.sqlite`` in the current folder) and ``REDIS_URL`` (default: none, imports run
-in-process).
+``segments-demo.sqlite`` in the current folder), ``REDIS_URL`` (default: none, imports run
+in-process) and ``SEGMENTS_QUEUE_NAME`` (the RQ queue of the web app and of its workers).
 """
 
 from .app import create_app

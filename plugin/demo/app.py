@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 
 from .. import Segments
 from ..contact_query import ContactFilter, list_contacts
+from ..config import DEFAULTS
 from ..errors import SegmentsError
 from ..migrate import upgrade
 from ..models import Contact
@@ -27,6 +28,7 @@ def create_app(config=None):
         SECRET_KEY=os.environ.get("SECRET_KEY", "demo-only-secret-change-me"),
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or _default_database_url(),
         SEGMENTS_REDIS_URL=os.environ.get("REDIS_URL", ""),
+        SEGMENTS_QUEUE_NAME=os.environ.get("SEGMENTS_QUEUE_NAME") or DEFAULTS["SEGMENTS_QUEUE_NAME"],
         SEGMENTS_BASE_TEMPLATE="demo/base.html",
         DEMO_SEED=True,
     )

@@ -13,6 +13,7 @@ Every flow saves a screenshot in ``tests/artifacts/``; the main pages also go to
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from contact_segments.demo import create_app
@@ -30,6 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
+POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
 
 
 def pytest_collection_modifyitems(items):
@@ -60,7 +63,8 @@ BASE_CONFIG = {
     "SECRET_KEY": "browser-tests",
     "DEMO_SEED": True,
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 300 * 1024,
-    "SEGMENTS_IMPORT_BATCH_SIZE": 250,
+    "SEGMENTS_IMPORT_BATCH_SIZE": 200,
+    "SEGMENTS_IMPORT_PART_ROWS": 400,
 }
 
 
@@ -75,14 +79,31 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rq_server(postgres_database_url):
+def browser_postgres_url():
+    """A PostgreSQL database of its own for the RQ run (dropped afterwards)."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured (set SEGMENTS_TEST_POSTGRES_URL)")
+    name = f"cs_browser_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def rq_server(browser_postgres_url):
     """The demo host on PostgreSQL with a real RQ worker on real Redis (unique queue)."""
     if not REDIS_URL:
         pytest.skip("Redis not configured (set SEGMENTS_TEST_REDIS_URL)")
+    postgres_database_url = browser_postgres_url
     queue = f"segments-browser-{uuid.uuid4().hex[:8]}"
     live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_database_url,
                        "SEGMENTS_REDIS_URL": REDIS_URL, "SEGMENTS_QUEUE_NAME": queue})
-    env = {**os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL}
+    env = {**os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL,
+           "SEGMENTS_QUEUE_NAME": queue}
     flask = shutil.which("flask") or os.path.join(os.path.dirname(sys.executable), "flask")
     log = open(ARTIFACTS_DIR() / f"worker-{queue}.log", "w")
     worker = subprocess.Popen(
@@ -135,7 +156,8 @@ def page(browser, request):
     page.on("dialog", lambda dialog: errors.append(f"unexpected JavaScript dialog: {dialog.message}"))
     yield page
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
-        page.screenshot(path=str(ARTIFACTS_DIR() / f"FAILED-{request.node.name}.png"), full_page=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)[:120]
+        page.screenshot(path=str(ARTIFACTS_DIR() / f"FAILED-{name}.png"), full_page=True)
     context.close()
     assert not errors, errors
 

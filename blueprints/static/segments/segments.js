@@ -314,7 +314,7 @@
     var text = $(".seg-progress__text", progress);
     var tick = function () {
       getJSON(progress.getAttribute("data-import-status-url")).then(function (data) {
-        if (data.rows_total) { bar.max = data.rows_total; bar.value = data.rows_done; }
+        bar.max = data.progress_max; bar.value = data.progress_value;
         if (text && data.progress_label) { text.textContent = data.progress_label; }
         progress.setAttribute("data-status", data.status);
         if (data.ended) {

@@ -1,0 +1,220 @@
+"""Bulk import in a real browser, as the help article walks through it: "Create Contact" →
+scroll down → "Example" → choose or drop the file → Preview → Import Contacts → the two
+notifications and the progress bar → the per-row report → the contacts are in the segment.
+
+The whole flow runs twice: with the in-process default (SQLite) and with a real RQ worker on
+Redis (PostgreSQL)."""
+
+import csv
+import io
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import shot, sign_in
+
+ROWS = 1500
+HEADER = "Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
+
+
+def contacts_file(tag, rows=ROWS, segments="North Region; Nowhere Segment"):
+    """A CSV of ``rows`` contacts named ``Imp<tag>-<n>`` plus one bad row (no mobile, no email)."""
+    lines = [HEADER]
+    for n in range(rows):
+        lines.append(f"US,Imp{tag}{n},Person,,imp{tag}.{n}@example.com,{segments}\n")
+    lines.append("US,Broken,Row,,,North Region\n")
+    return "".join(lines).encode()
+
+
+def open_import_form(page, base_url, role="consultant"):
+    """Contacts page → "Create Contact" → scroll down to the bulk import."""
+    sign_in(page, base_url, role)
+    page.click("text=Create Contact")
+    page.locator("#bulk-import").scroll_into_view_if_needed()
+    expect(page.locator("#example-link")).to_be_visible()
+
+
+def watch_progress(page):
+    """Follow the import page until it shows the result; return the progress values seen."""
+    seen = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if page.locator("#import-result").count():
+                break
+            seen.append(page.evaluate(
+                "() => { const bar = document.getElementById('import-progress-bar');"
+                " return bar ? [bar.value, bar.max] : null; }"))
+        except Exception:  # noqa: BLE001 - the page reloads itself when the import ends
+            pass
+        time.sleep(0.05)
+    expect(page.locator("#import-result")).to_be_visible()
+    return [value for value in seen if value]
+
+
+def drop_file(page, name, content):
+    """Drop a file on the drop zone with a synthetic DataTransfer drop event."""
+    page.evaluate(
+        """([name, text]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], name, {type: "text/csv"}));
+            const zone = document.querySelector("[data-dropzone]");
+            zone.dispatchEvent(new DragEvent("dragenter", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }""", [name, content.decode()])
+
+
+def dismiss_notifications(page):
+    """Close every notification with its × button (marks them read)."""
+    toasts = page.locator(".seg-toast")
+    expect(toasts.first).to_be_visible()
+    while toasts.count():
+        count = toasts.count()
+        toasts.first.locator("button").click()
+        expect(toasts).to_have_count(count - 1)
+
+
+def contact_segments(page, base_url, search):
+    """The segment chips of the contact found by ``search`` on the contacts page."""
+    page.goto(f"{base_url}/segments/?q={search}")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    return sorted(page.locator("tbody tr .seg-chip").all_inner_texts())
+
+
+@pytest.fixture(params=["in-process", "rq-worker"])
+def import_server(request):
+    """The demo host running imports in-process, then with a real RQ worker."""
+    return request.getfixturevalue("server" if request.param == "in-process" else "rq_server")
+
+
+def test_import_flow(page, import_server, request):
+    base = import_server.url
+    tag = "rq" if "rq" in request.node.name else "ip"
+    docs = tag == "ip"
+    open_import_form(page, base)
+    shot(page, f"create-contact-{tag}", docs=docs)
+    if docs:
+        shot(page, "create-contact", docs=True)
+
+    with page.expect_download() as download:
+        page.click("#example-link")
+    example = download.value
+    assert example.suggested_filename == "contacts-import-example.csv"
+    with open(example.path(), encoding="utf-8-sig") as handle:
+        assert next(csv.reader(handle))[:5] == ["Country Code", "First Name", "Last Name",
+                                                "Mobile Number", "Email"]
+
+    # Choose file → Preview (dry run): counts, first errors, unknown segment names.
+    page.set_input_files("#import-file", files=[{
+        "name": f"contacts-{tag}.csv", "mimeType": "text/csv", "buffer": contacts_file(tag)}])
+    expect(page.locator(".seg-dropzone__file")).to_have_text(f"contacts-{tag}.csv")
+    page.click("#preview-button")
+    watch_progress(page)
+    expect(page.locator("#count-created")).to_have_text(f"{ROWS:,}")
+    expect(page.locator("#count-failed")).to_have_text("1")
+    expect(page.locator("#unknown-segments")).to_contain_text("Nowhere Segment")
+    expect(page.locator("#import-errors")).to_contain_text("neither a Mobile Number nor an Email")
+    shot(page, f"import-preview-{tag}", docs=docs)
+    if docs:
+        shot(page, "import-preview", docs=True, full_page=True)
+
+    # The preview's own notifications are dismissed with their × buttons.
+    dismiss_notifications(page)
+
+    # Import Contacts → first notification, a moving progress bar, second notification.
+    page.click("#import-after-preview")
+    queued = page.locator(".seg-toast", has_text="You will be notified when your bulk import is ready")
+    expect(queued).to_be_visible()
+    shot(page, f"import-queued-{tag}", docs=docs)
+    seen = watch_progress(page)
+    done = page.locator(".seg-toast", has_text="is ready:")
+    expect(done).to_be_visible()
+    expect(done).to_contain_text(f"{ROWS:,} created, 0 updated, 0 unchanged, 1 failed")
+    expect(page.locator("#import-progress-bar")).to_have_attribute("value", str(2 * (ROWS + 1)))
+    assert any(0 < value < maximum for value, maximum in seen), seen  # it moved
+    shot(page, f"import-finished-{tag}", docs=docs)
+    if docs:
+        shot(page, "import-finished", docs=True)
+
+    # The notification's link opens the per-row report.
+    with page.expect_download() as download:
+        done.locator("a").click()
+    with open(download.value.path(), encoding="utf-8-sig") as handle:
+        report = list(csv.DictReader(handle))
+    assert len(report) == ROWS + 1
+    outcomes = {row[next(key for key in row if "utcome" in key)] for row in report}
+    assert outcomes == {"created", "failed"}
+    dismiss_notifications(page)
+
+    # The contacts are in the segment.
+    assert contact_segments(page, base, f"imp{tag}.7@example.com") == ["North Region"]
+    page.goto(f"{base}/segments/")
+    page.click("#segment-dropdown summary")
+    page.fill("#segment-search", "north")
+    expect(page.locator("#segment-list .seg-dropdown__name")).to_have_text(["North Region"])
+    page.locator("#segment-list .seg-dropdown__item a").nth(1).click()
+    page.fill("#contact-search", f"imp{tag}.")
+    page.press("#contact-search", "Enter")
+    expect(page.locator("#select-all-matching")).to_have_attribute("data-total", str(ROWS))
+
+    # Without Replace the file's segments are added; with Replace (dropped file) they replace.
+    open_import_form(page, base)
+    page.set_input_files("#import-file", files=[{
+        "name": "add.csv", "mimeType": "text/csv",
+        "buffer": (HEADER + f"US,Imp{tag}7,Person,,imp{tag}.7@example.com,SUV Owners\n").encode()}])
+    page.click("#import-button")
+    watch_progress(page)
+    expect(page.locator("#count-updated")).to_have_text("1")
+    dismiss_notifications(page)
+    assert contact_segments(page, base, f"imp{tag}.7@example.com") == ["North Region", "SUV Owners"]
+
+    open_import_form(page, base)
+    drop_file(page, "replace.csv", (HEADER + f"US,Imp{tag}7,Person,,imp{tag}.7@example.com,South Region\n").encode())
+    expect(page.locator(".seg-dropzone__file")).to_have_text("replace.csv")
+    page.check("#replace")
+    page.click("#import-button")
+    watch_progress(page)
+    expect(page.locator("#count-removed")).to_have_text("2")
+    dismiss_notifications(page)
+    assert contact_segments(page, base, f"imp{tag}.7@example.com") == ["South Region"]
+
+    # The history lists the imports with their status and report links.
+    page.goto(f"{base}/segments/imports")
+    expect(page.locator("tbody tr").first).to_contain_text("replace.csv")
+    expect(page.locator("tbody tr", has_text=f"contacts-{tag}.csv").first).to_contain_text("Finished")
+    shot(page, f"import-history-{tag}", docs=docs)
+
+
+@pytest.mark.parametrize("name, content, expected", ids=["image", "empty", "too-large", "docx"], argvalues=[
+    ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "This is not a CSV or Excel (.xlsx) file."),
+    ("empty.csv", b"", "The file is empty"),
+    ("big.csv", HEADER.encode() + b"US,A,B,,a@example.com,\n" * 20000, "larger than the limit of 0.292969 MB"),
+    ("notes.docx", b"PK\x03\x04 not really a document", "This is not a CSV or Excel (.xlsx) file."),
+])
+def test_bad_files_are_refused_clearly(page, server, name, content, expected):
+    open_import_form(page, server.url)
+    before = page.locator("#bulk-import").count()
+    page.check("#replace")
+    page.set_input_files("#import-file", files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+    page.click("#import-button")
+    expect(page.locator("#import-error")).to_contain_text(expected)
+    expect(page.locator("#replace")).to_be_checked()  # what the user chose is kept
+    assert before == 1
+    shot(page, f"import-refused-{name.replace('.', '-')}", docs=name == "empty.csv")
+
+
+def test_import_without_choosing_a_file(page, server):
+    open_import_form(page, server.url)
+    page.click("#import-button")
+    expect(page.locator("#import-error")).to_have_text(
+        "Choose a file first (drag it onto the box or use “Choose file”).")
+
+
+def test_import_pages_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    open_import_form(page, server.url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "create-contact-phone", docs=True, full_page=True)
+    context.close()
