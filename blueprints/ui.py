@@ -15,7 +15,7 @@ from contact_segments.errors import SegmentsError, PermissionDenied
 
 from . import ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
 from .ui_common import FORM_REDISPLAY, pop_messages, render
-from .ui_i18n import _, gettext, init_i18n, ngettext
+from .ui_i18n import _, gettext, init_i18n, ngettext, refresh_locale
 from .ui_messages import describe
 
 PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications)
@@ -89,6 +89,9 @@ def init_ui(app, state):
     blueprint = Blueprint("segments", __name__, template_folder="templates", static_folder="static",
                           static_url_path="/static")
     init_i18n(app)
+    # Choose the locale afresh for every request, even when a test or a host reuses one app
+    # context for several requests (Flask-Babel caches it on ``g``).
+    blueprint.before_request(refresh_locale)
     _init_csrf(app, blueprint)
     for module in PAGE_MODULES:
         module.register(blueprint)

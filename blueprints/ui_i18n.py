@@ -9,7 +9,7 @@ when the host set up Flask-Babel itself; otherwise the plugin sets Flask-Babel u
 import os
 
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, refresh
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "translations")
@@ -50,6 +50,11 @@ def select_locale():
 def current_locale():
     """The locale the plugin's pages are shown in, as a string such as ``"pt_BR"``."""
     return str(get_locale() or "en")
+
+
+def refresh_locale():
+    """Forget the locale Flask-Babel cached, so that this request's own is chosen."""
+    refresh()
 
 
 def init_i18n(app):
