@@ -21,6 +21,7 @@ Normalization choices:
   the database half to say.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -109,6 +110,13 @@ def is_country_code(value):
     return isinstance(value, str) and value.upper() in COUNTRY_CODES
 
 
+@functools.lru_cache(maxsize=4096)
+def _segment_names(cell):
+    # A file uses few distinct Segments cells ("VIP; Newsletter" on thousands of rows): split
+    # each once. A tuple, so that a cached value cannot be changed by a caller.
+    return tuple(split_segment_names(cell))
+
+
 def split_segment_names(cell):
     """Split a Segments cell ``"A; B; C"`` into names: stripped, NFC, empties dropped, and
     de-duplicated by segment key (the first spelling is kept)."""
@@ -138,8 +146,16 @@ def normalize_email(value):
     return result.normalized.lower()
 
 
+#: The last labels of the special-use domains: a domain whose top-level label is not one of
+#: these cannot be, or be under, a special-use domain.
+_SPECIAL_USE_TLDS = frozenset(name.rpartition(".")[2].lower()
+                              for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
 def _special_use(address):
     domain = address[address.rindex("@") + 1:].lower()
+    if domain.rpartition(".")[2] not in _SPECIAL_USE_TLDS:
+        return False
     for name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
         if domain == name or domain.endswith("." + name):
             return True
@@ -309,7 +325,7 @@ def validate_row(source_row, default_region=None):
         if len(segments) > _MAX["segments"]:
             errors.append(_too_long(line, "segments", len(segments)))
         else:
-            row.segment_names = split_segment_names(segments)
+            row.segment_names = list(_segment_names(segments))
     return row
 
 
