@@ -303,6 +303,7 @@ def test_pages_in_brazilian_portuguese(client_as, account, make_contacts, scope_
     html = client_as().get("/segments/", headers={"Accept-Language": "pt-BR,pt;q=0.9"}).get_data(as_text=True)
     assert "Todos os contatos" in html and "Ações em massa" in html and "Criar segmento" in html
     assert '<html lang="pt-BR">' in html
+    assert "2 contatos" in html and "Selecionar todos os 2 contatos encontrados" in html
     english = client_as().get("/segments/", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
     assert "All contacts" in english
 

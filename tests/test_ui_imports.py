@@ -1,0 +1,215 @@
+"""The import pages through Flask's test client (JavaScript "off"): upload and import, preview,
+progress JSON, report, history, and every refused file kept on the page with a clear message.
+Also: the pt_BR catalog is complete and matches the strings in the code."""
+
+import io
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from flask import g
+import sqlalchemy as sa
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from contact_segments import segments
+from contact_segments.demo.models import db
+from contact_segments.hooks.markers import hookimpl
+from contact_segments.imports.notices import QUEUED_MESSAGE
+from contact_segments.models import Contact
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "plugin" / "translations" / "pt_BR" / "LC_MESSAGES"
+HEADER = "Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
+
+
+@pytest.fixture
+def app_config():
+    return {"SEGMENTS_IMPORT_MAX_FILE_BYTES": 4096}
+
+
+@pytest.fixture
+def client(app, account):
+    """A test client signed in as the account's consultant, with a CSRF token."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    client.csrf = TOKEN.search(client.get("/segments/contacts/new").get_data(as_text=True)).group(1)
+    return client
+
+
+def upload(client, content, name="contacts.csv", action="import", replace=False, **extra):
+    data = {"csrf_token": client.csrf, "action": action, "file": (io.BytesIO(content), name), **extra}
+    if replace:
+        data["replace"] = "1"
+    return client.post("/segments/imports", data=data, content_type="multipart/form-data")
+
+
+def wait_until_ended(client, import_id):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = client.get(f"/segments/imports/{import_id}/status.json").get_json()
+        if status["ended"]:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"import {import_id} did not end: {status}")
+
+
+def contact_count(account_id):
+    return db.session.execute(sa.select(sa.func.count()).select_from(Contact).where(
+        Contact.account_id == account_id)).scalar_one()
+
+
+def test_create_contact_page_has_the_example_and_the_upload_form(client):
+    html = client.get("/segments/contacts/new").get_data(as_text=True)
+    for part in ('id="example-link"', 'href="/segments/import/example.csv"', 'type="file"',
+                 'name="replace"', "Replace existing segment data", 'value="preview"', "Import Contacts",
+                 'enctype="multipart/form-data"'):
+        assert part in html
+
+
+def test_import_then_progress_report_history_and_members(client, account, scope_for):
+    north = segments.create(scope_for(), "North")
+    response = upload(client, (HEADER + "US,Ann,Lee,4155552671,ann@example.com,North; Nowhere\n"
+                               "US,Bad,Row,,,North\n").encode())
+    assert response.status_code == 302
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    status = wait_until_ended(client, import_id)
+    assert (status["status"], status["created"], status["failed"]) == ("finished", 1, 1)
+    assert status["progress_value"] == status["progress_max"]
+    html = client.get(response.location).get_data(as_text=True)
+    assert "Nowhere" in html and 'id="report-link"' in html
+    assert QUEUED_MESSAGE in html and "is ready: 1 created, 0 updated, 0 unchanged, 1 failed" in html
+    report = client.get(f"/segments/imports/{import_id}/report.csv")
+    assert report.status_code == 200 and "attachment" in report.headers["Content-Disposition"]
+    assert len(report.get_data(as_text=True).strip().splitlines()) == 3
+    history = client.get("/segments/imports").get_data(as_text=True)
+    assert "contacts.csv" in history and "Finished" in history
+    assert segments.get(scope_for(), north.id).member_count == 1
+
+
+def test_preview_changes_nothing_and_offers_the_import(client, account):
+    response = upload(client, (HEADER + "US,Ann,Lee,4155552671,ann@example.com,\n").encode(),
+                      action="preview")
+    assert response.status_code == 302 and "source=" in response.location
+    preview_id = int(re.search(r"/imports/(\d+)", response.location).group(1))
+    wait_until_ended(client, preview_id)
+    html = client.get(response.location).get_data(as_text=True)
+    assert "A preview changes nothing." in html and 'id="import-after-preview"' in html
+    assert contact_count(account[0]) == 0
+    source_id = int(re.search(r"source=(\d+)", response.location).group(1))
+    started = client.post(f"/segments/imports/{source_id}/start", data={"csrf_token": client.csrf})
+    assert started.status_code == 302
+    wait_until_ended(client, source_id)
+    assert contact_count(account[0]) == 1
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "This is not a CSV or Excel (.xlsx) file."),
+    ("empty.csv", b"", "The file is empty"),
+    ("big.csv", (HEADER + "US,A,B,,a@example.com,\n" * 300).encode(), "larger than the limit of"),
+], ids=["wrong-type", "empty", "too-large"])
+def test_refused_files_keep_the_form_and_change_nothing(client, account, name, content, expected):
+    response = upload(client, content, name=name, replace=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert expected in html
+    assert re.search(r'name="replace" value="1" id="replace" checked', html)  # the option is kept
+    assert contact_count(account[0]) == 0
+
+
+def test_no_file_chosen(client):
+    response = client.post("/segments/imports", data={"csrf_token": client.csrf, "action": "import"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose a file first" in response.get_data(as_text=True)
+
+
+def test_stale_csrf_on_upload_changes_nothing(client, account):
+    response = client.post("/segments/imports", data={
+        "csrf_token": "old", "action": "import", "replace": "1",
+        "file": (io.BytesIO((HEADER + "US,A,B,,a@example.com,\n").encode()), "a.csv")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "This form had expired" in html
+    assert 'id="replace" checked' in html
+    assert contact_count(account[0]) == 0
+    assert "No imports yet." in client.get("/segments/imports").get_data(as_text=True)
+
+
+class NoImports:
+    """A host policy: nobody may import."""
+
+    @hookimpl
+    def segments_authorize(self, actor, action, target):
+        return False if action == "import" else None
+
+
+def test_role_without_import_permission(client, account, state):
+    state.pm.register(NoImports(), name="no-imports")
+    try:
+        response = upload(client, (HEADER + "US,A,B,,a@example.com,\n").encode())
+        assert response.status_code == 403
+        assert "Your role (consultant) may not import contacts." in response.get_data(as_text=True)
+        assert 'id="import-form"' not in client.get("/segments/contacts/new").get_data(as_text=True)
+    finally:
+        state.pm.unregister(name="no-imports")
+    assert contact_count(account[0]) == 0
+
+
+def forget_signed_in_user():
+    """The tests share one app context: forget the user and CSRF token cached on ``g``."""
+    for key in ("demo_user", "csrf_token"):
+        g.pop(key, None)
+
+
+def test_other_accounts_imports_are_not_found(client, make_account, app):
+    other_id, users = make_account("Other Dealer")
+    forget_signed_in_user()
+    other = app.test_client()
+    with other.session_transaction() as session:
+        session["user_id"] = users["admin"]
+    other.csrf = TOKEN.search(other.get("/segments/contacts/new").get_data(as_text=True)).group(1)
+    response = upload(other, (HEADER + "US,A,B,,a@example.com,\n").encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    wait_until_ended(other, import_id)
+    forget_signed_in_user()
+    assert client.get(f"/segments/imports/{import_id}").status_code == 404
+    assert client.get(f"/segments/imports/{import_id}/status.json").status_code == 404
+    assert client.get(f"/segments/imports/{import_id}/report.csv").status_code == 302
+
+
+def test_import_pages_in_brazilian_portuguese(client):
+    html = client.get("/segments/contacts/new", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    for text in ("Criar contato", "Exemplo", "Escolher arquivo", "Substituir dados de segmento existentes",
+                 "Importar contatos", "Pré-visualizar"):
+        assert text in html
+
+
+def test_pt_br_catalog_is_complete_and_compiled():
+    with open(CATALOG / "messages.po", "rb") as handle:
+        po = read_po(handle)
+    with open(CATALOG / "messages.mo", "rb") as handle:
+        mo = read_mo(handle)
+    untranslated = [m.id for m in po if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    assert untranslated == []
+    assert {m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id} == \
+        {m.id if isinstance(m.id, str) else m.id[0] for m in mo if m.id}
+    assert not [m.id for m in po if m.fuzzy and m.id]
+
+
+def test_catalog_holds_every_string_of_the_pages(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_", "-o", str(pot), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    with open(pot, "rb") as handle:
+        in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    with open(CATALOG / "messages.po", "rb") as handle:
+        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    assert sorted(in_code - translated) == [], "run the pybabel commands in babel.cfg"
+    assert QUEUED_MESSAGE in translated
