@@ -51,6 +51,11 @@ def status_label(status):
     return label() if label else status
 
 
+def max_megabytes(config):
+    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB, as people write it ("50", "0.3")."""
+    return f"{round(config['SEGMENTS_IMPORT_MAX_FILE_BYTES'] / (1024 * 1024), 1):g}"
+
+
 def refusal_text(error):
     """A refused file's reason in the user's language (the reader's own message otherwise)."""
     config = current_scope().state.config
@@ -64,7 +69,7 @@ def refusal_text(error):
     if code == "file_too_large":
         return _("The file is larger than the limit of %(mb)s MB. Split it into smaller files "
                  "(keep the header row in each) and import them one after the other.",
-                 mb=f"{config['SEGMENTS_IMPORT_MAX_FILE_BYTES'] / (1024 * 1024):g}")
+                 mb=max_megabytes(config))
     if code == "too_many_rows":
         return _("The file has more than %(rows)s rows. Split it into smaller files and import "
                  "them one after the other.", rows=f"{config['SEGMENTS_IMPORT_MAX_ROWS']:,}")
@@ -112,7 +117,7 @@ def _render_create(scope, error=None, status=200):
                   replace=request.form.get("replace") == "1", error=error,
                   history=service.list_imports(scope, limit=5) if permissions_of(scope)["import"] else [],
                   status_label=status_label,
-                  max_mb=f"{scope.state.config['SEGMENTS_IMPORT_MAX_FILE_BYTES'] / (1024 * 1024):g}")
+                  max_mb=max_megabytes(scope.state.config))
 
 
 def create_contact():

@@ -189,7 +189,7 @@ def test_import_flow(page, import_server, request):
 @pytest.mark.parametrize("name, content, expected", ids=["image", "empty", "too-large", "docx"], argvalues=[
     ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "This is not a CSV or Excel (.xlsx) file."),
     ("empty.csv", b"", "The file is empty"),
-    ("big.csv", HEADER.encode() + b"US,A,B,,a@example.com,\n" * 20000, "larger than the limit of 0.292969 MB"),
+    ("big.csv", HEADER.encode() + b"US,A,B,,a@example.com,\n" * 20000, "larger than the limit of 0.3 MB"),
     ("notes.docx", b"PK\x03\x04 not really a document", "This is not a CSV or Excel (.xlsx) file."),
 ])
 def test_bad_files_are_refused_clearly(page, server, name, content, expected):
