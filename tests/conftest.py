@@ -7,6 +7,7 @@ Every test that uses ``app`` runs once per database: SQLite always, PostgreSQL w
 Each pytest process gets its own PostgreSQL database, dropped at the end.
 """
 
+import contextlib
 import os
 import uuid
 
@@ -32,20 +33,29 @@ def pytest_configure(config):
         )
 
 
-@pytest.fixture(scope="session")
-def postgres_database_url():
-    """A fresh PostgreSQL database for this pytest process (dropped afterwards)."""
+@contextlib.contextmanager
+def fresh_postgres_database(prefix="cs_test"):
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards (skip without one)."""
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured (set SEGMENTS_TEST_POSTGRES_URL)")
-    name = f"cs_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(POSTGRES_URL).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database_url():
+    """A fresh PostgreSQL database for this pytest process (dropped afterwards)."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 DATABASES = ["sqlite", "postgresql"]

@@ -8,7 +8,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from contact_segments import memberships, segments
+from contact_segments import segments
+from contact_segments.audience import SegmentSummary
 from contact_segments.hooks.events import Notice
 from contact_segments.hooks.markers import hookimpl
 from contact_segments.models import Membership, Notification, Segment
@@ -315,3 +316,25 @@ def test_example_files_download(client_as):
     assert csv_file.data.decode("utf-8-sig").startswith("Country Code,First Name,Last Name")
     xlsx = client.get("/segments/import/example.xlsx")
     assert xlsx.data[:2] == b"PK"
+
+
+@pytest.mark.parametrize("app_config", [{"SEGMENTS_LOCALE": "pt_BR"}])
+def test_host_setting_chooses_the_language(client_as):
+    html = client_as().get("/segments/", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert "Todos os contatos" in html
+
+
+def test_host_implementation_of_contact_segments_is_asked(client_as, account, make_contacts, state):
+    make_contacts(account[0], 2)
+
+    class HostSegments:
+        @hookimpl
+        def segments_contact_segments(self, account_id, contact_id):
+            return [SegmentSummary(id=0, name=f"From host {contact_id}", member_count=1)]
+
+    state.pm.register(HostSegments(), name="host-segments")
+    try:
+        html = client_as().get("/segments/").get_data(as_text=True)
+    finally:
+        state.pm.unregister(name="host-segments")
+    assert html.count("From host ") == 2

@@ -22,17 +22,16 @@ import time
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from contact_segments.demo import create_app
+from conftest import fresh_postgres_database  # the root tests/conftest.py
 
 CHROMIUM = os.environ.get("SEGMENTS_CHROMIUM", "/usr/bin/chromium")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
-POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
 
 
 def pytest_collection_modifyitems(items):
@@ -80,17 +79,10 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser_postgres_url():
-    """A PostgreSQL database of its own for the RQ run (dropped afterwards)."""
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured (set SEGMENTS_TEST_POSTGRES_URL)")
-    name = f"cs_browser_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A PostgreSQL database of its own for the RQ run (dropped afterwards), so the sample data
+    it seeds never meets the other tests' database."""
+    with fresh_postgres_database("cs_browser") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ The whole flow runs twice: with the in-process default (SQLite) and with a real 
 Redis (PostgreSQL)."""
 
 import csv
-import io
 import time
 
 import pytest
