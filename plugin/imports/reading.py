@@ -12,6 +12,7 @@ with line breaks is one row (one record), and blank rows are skipped but keep th
 import codecs
 import csv
 import io
+import operator
 import os
 import re
 import zipfile
@@ -850,9 +851,22 @@ def _source_rows(records, result, start_after_line):
     delimiter = result.delimiter
     index_items = list(header.index.items())
     column_names = {i: COLUMN_BY_KEY[key].header for key, i in index_items}
+    skip_through = max(result.header_line, start_after_line)
+    # The per-row hot path: the mapped cells picked, stripped and keyed in C when the row has
+    # all of them (the usual case); the general comprehension otherwise.
+    keys = tuple(key for key, _ in index_items)
+    positions = tuple(i for _, i in index_items)
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
+    needed = max(positions, default=-1) + 1
+    strip = str.strip
     try:
         for line, raw, span in records:
-            if line <= result.header_line or line <= start_after_line or _is_blank(raw):
+            if line <= skip_through:
+                continue
+            # One joined string answers "blank row?", "a cell over the limit?" (only if the
+            # row is) and "a NUL anywhere?" without a Python loop over the cells.
+            joined = "".join(raw)
+            if not joined or joined.isspace():
                 continue
             problems, warnings = [], []
             size = len(raw)
@@ -862,31 +876,40 @@ def _source_rows(records, result, start_after_line):
                     used -= 1
                 if used > width:
                     problems.append(_too_many_cells(line, used, width, delimiter, header))
-            for position, cell in enumerate(raw):
-                if len(cell) > max_chars:
-                    raw[position] = cell[:max_chars]
-                    problems.append(RowIssue(
-                        line, column_names.get(position), "cell_too_long",
-                        f"Line {line}: a cell ({_column_label(position, header)}) has "
-                        f"{len(cell):,} characters, more than the limit of {max_chars:,}. "
-                        "Shorten it, or check for a stray double quote that runs into the "
-                        "following rows.",
-                    ))
-                elif "\x00" in cell:
-                    raw[position] = cell.replace("\x00", "")
-                    warnings.append(RowIssue(
-                        line, column_names.get(position), "nul_removed",
-                        f"Line {line}: invisible NUL characters were removed from a cell "
-                        f"({_column_label(position, header)}).",
-                    ))
+            if len(joined) > max_chars or "\x00" in joined:
+                _clean_cells(line, raw, max_chars, column_names, header, problems, warnings)
             if span > SUSPECT_SPAN_LINES and delimiter:
                 issue = _unclosed_quote(line, raw, span, delimiter, width)
                 if issue:
                     problems.append(issue)
-            cells = {key: (raw[i].strip() if i < size else "") for key, i in index_items}
+            if pick is not None and size >= needed:
+                cells = dict(zip(keys, map(strip, pick(raw))))
+            else:
+                cells = {key: (raw[i].strip() if i < size else "") for key, i in index_items}
             yield SourceRow(line, cells, raw, problems, warnings)
     finally:
         records.close()
+
+
+def _clean_cells(line, raw, max_chars, column_names, header, problems, warnings):
+    """Cut cells over ``max_chars`` and remove NUL characters, in place, noting each."""
+    for position, cell in enumerate(raw):
+        if len(cell) > max_chars:
+            raw[position] = cell[:max_chars]
+            problems.append(RowIssue(
+                line, column_names.get(position), "cell_too_long",
+                f"Line {line}: a cell ({_column_label(position, header)}) has "
+                f"{len(cell):,} characters, more than the limit of {max_chars:,}. "
+                "Shorten it, or check for a stray double quote that runs into the "
+                "following rows.",
+            ))
+        elif "\x00" in cell:
+            raw[position] = cell.replace("\x00", "")
+            warnings.append(RowIssue(
+                line, column_names.get(position), "nul_removed",
+                f"Line {line}: invisible NUL characters were removed from a cell "
+                f"({_column_label(position, header)}).",
+            ))
 
 
 def _column_label(position, header):
