@@ -235,3 +235,32 @@ def test_events_fire_only_after_commit(state, register, scope_for):
     register(Host())
     segments.create(scope_for(), "Visible")
     assert seen == [True]
+
+
+def test_hook_segments_import_finished(state, register, scope_for, account):
+    import io
+
+    from contact_segments.hooks.events import ImportFinished
+    from contact_segments.imports import service
+
+    segments.create(scope_for(), "Service Plan")
+    heard = []
+
+    class Host:
+        @hookimpl
+        def segments_import_finished(self, event):
+            heard.append(event)
+
+    register(Host())
+    body = ("Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
+            "US,Jane,Doe,(415) 555-2671,,Service Plan\n"
+            "BR,João,Silva,11 98765-4321,joao@example.com,\n"
+            "USA,Bad,Row,4155552672,,\n")
+    scope = scope_for("consultant")
+    upload = service.create_import(scope, io.BytesIO(body.encode()), "contacts.csv")
+    service.start(scope, upload.id, wait=True)
+    [event] = heard
+    assert isinstance(event, ImportFinished)
+    assert (event.account_id, event.import_id, event.status, event.dry_run) == (account[0], upload.id, "finished", False)
+    assert (event.counts["created"], event.counts["failed"]) == (2, 1)
+    assert event.actor_user_id == account[1]["consultant"]
