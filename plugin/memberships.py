@@ -12,7 +12,6 @@ from . import segments
 from .contact_query import (
     ContactFilter, existing_contact_ids, list_contacts, select_contact_ids, where_clauses,
 )
-from .dispatch import announce
 from .errors import InvalidInput, NotFound
 from .ids import parse_ids
 from .hooks.events import MembersAdded, MembersRemoved
@@ -94,19 +93,15 @@ def add_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     scope.require("assign")
     _require_selection(contact_ids, contact_filter)
     session = scope.session
-    try:
+    with scope.transaction():
         segment = segments.get_for_update(scope, segment_id)
         added = insert_members(scope, segment, contact_ids, contact_filter)
         if added:
-            announce(session, scope.pm, "segments_members_added", MembersAdded(
+            scope.announce("segments_members_added", MembersAdded(
                 account_id=scope.account_id, segment_id=segment.id, segment_name=segment.name,
                 count=added, actor_user_id=scope.actor.user_id,
                 contact_ids=_named_ids(contact_ids, contact_filter),
             ))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return added
 
 
@@ -115,7 +110,7 @@ def remove_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     scope.require("assign")
     _require_selection(contact_ids, contact_filter)
     session = scope.session
-    try:
+    with scope.transaction():
         segment = segments.get_for_update(scope, segment_id)
         removed = 0
         if contact_ids:
@@ -132,15 +127,11 @@ def remove_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
             )).rowcount
         adjust_member_count(session, segment.id, -removed)
         if removed:
-            announce(session, scope.pm, "segments_members_removed", MembersRemoved(
+            scope.announce("segments_members_removed", MembersRemoved(
                 account_id=scope.account_id, segment_id=segment.id, segment_name=segment.name,
                 count=removed, actor_user_id=scope.actor.user_id,
                 contact_ids=_named_ids(contact_ids, contact_filter),
             ))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return removed
 
 

@@ -1,8 +1,10 @@
 """The unit every service works in: one app state, one database session, one actor."""
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .actor import Actor
+from .dispatch import announce
 from .permissions import require
 
 
@@ -36,3 +38,20 @@ class Scope:
     def require(self, action, target=None):
         """Raise :class:`~contact_segments.errors.PermissionDenied` unless the actor may ``action``."""
         require(self.pm, self.actor, action, target)
+
+    @contextmanager
+    def transaction(self):
+        """Run the block as one unit of work: commit at its end, roll back if it raises.
+
+        Events announced inside the block reach host hooks only after the commit.
+        """
+        try:
+            yield self.session
+            self.session.commit()
+        except BaseException:
+            self.session.rollback()
+            raise
+
+    def announce(self, hook_name, event):
+        """Queue ``event`` for the event hook ``hook_name``, fired when the transaction commits."""
+        announce(self.session, self.pm, hook_name, event)

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from .audience import SegmentSummary
 from .contact_query import ContactFilter
-from .dispatch import announce
 from .errors import Conflict, InvalidInput, NotFound, Vetoed
 from .ids import is_valid_id
 from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
@@ -58,16 +57,26 @@ def validate_name(name):
     return cleaned
 
 
+def _name_taken(name):
+    return Conflict(f'A segment named "{name}" already exists. Choose another name.',
+                    code="name_taken", field="name")
+
+
+def _flush_name(session, name):
+    """Flush a new or renamed segment; a concurrent twin caught by the unique key is a Conflict."""
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:
+        raise _name_taken(name) from None
+
+
 def _ensure_name_free(scope, name, *, except_id=None):
     query = sa.select(Segment).where(
         Segment.account_id == scope.account_id, Segment.name_key == segment_name_key(name)
     )
     existing = scope.session.execute(query).scalar_one_or_none()
     if existing is not None and existing.id != except_id:
-        raise Conflict(
-            f'A segment named "{existing.name}" already exists. Choose another name.',
-            code="name_taken", field="name",
-        )
+        raise _name_taken(existing.name)
 
 
 def get(scope, segment_id):
@@ -110,29 +119,21 @@ def create(scope, name, contact_ids=(), contact_filter=None):
     scope.require("create")
     name = validate_name(name)
     session = scope.session
-    try:
+    with scope.transaction():
         _ensure_name_free(scope, name)
         segment = Segment(
             account_id=scope.account_id, name=name, name_key=segment_name_key(name),
             search_key=search_key(name), member_count=0, created_by=scope.actor.user_id,
         )
         session.add(segment)
-        try:
-            session.flush()
-        except sa.exc.IntegrityError:
-            raise Conflict(f'A segment named "{name}" already exists. Choose another name.',
-                           code="name_taken", field="name") from None
+        _flush_name(session, name)
         added = 0
         if contact_ids or contact_filter is not None:
             added = memberships.insert_members(scope, segment, contact_ids, contact_filter)
-        announce(session, scope.pm, "segments_segment_created", SegmentCreated(
+        scope.announce("segments_segment_created", SegmentCreated(
             account_id=scope.account_id, segment_id=segment.id, name=segment.name,
             member_count=added, actor_user_id=scope.actor.user_id,
         ))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return segment
 
 
@@ -145,27 +146,19 @@ def rename(scope, segment_id, new_name):
     scope.require("rename")
     new_name = validate_name(new_name)
     session = scope.session
-    try:
+    with scope.transaction():
         segment = _get(scope, segment_id, for_update=True)
         _ensure_name_free(scope, new_name, except_id=segment.id)
         old_name = segment.name
         segment.name = new_name
         segment.name_key = segment_name_key(new_name)
         segment.search_key = search_key(new_name)
-        session.flush()
+        _flush_name(session, new_name)
         if old_name != new_name:
-            announce(session, scope.pm, "segments_segment_renamed", SegmentRenamed(
+            scope.announce("segments_segment_renamed", SegmentRenamed(
                 account_id=scope.account_id, segment_id=segment.id, old_name=old_name,
                 new_name=new_name, actor_user_id=scope.actor.user_id,
             ))
-        session.commit()
-    except sa.exc.IntegrityError:
-        session.rollback()
-        raise Conflict(f'A segment named "{new_name}" already exists. Choose another name.',
-                       code="name_taken", field="name") from None
-    except BaseException:
-        session.rollback()
-        raise
     return segment
 
 
@@ -177,7 +170,7 @@ def delete(scope, segment_id):
     """
     scope.require("delete")
     session = scope.session
-    try:
+    with scope.transaction():
         segment = _get(scope, segment_id, for_update=True)
         vetoes = [
             reason for reason in scope.pm.hook.segments_before_delete(
@@ -192,14 +185,10 @@ def delete(scope, segment_id):
         ).rowcount
         name = segment.name
         session.execute(sa.delete(Segment).where(Segment.id == segment.id))
-        announce(session, scope.pm, "segments_segment_deleted", SegmentDeleted(
+        scope.announce("segments_segment_deleted", SegmentDeleted(
             account_id=scope.account_id, segment_id=segment.id, name=name,
             member_count=removed, actor_user_id=scope.actor.user_id,
         ))
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     return removed
 
 
