@@ -103,11 +103,22 @@ def queue(config):
     return Queue(config["SEGMENTS_QUEUE_NAME"], connection=Redis.from_url(redis_url(config)))
 
 
+def _queue_for_next_job(config):
+    """The queue of the running job (a job's follow-up jobs go where it came from), else the
+    configured one."""
+    from rq import Queue, get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        return Queue(job.origin, connection=job.connection)
+    return queue(config)
+
+
 def _enqueue(config, function_name, *args):
     from rq import Callback, Retry
 
     retries = int(config["SEGMENTS_IMPORT_RETRIES"])
-    return queue(config).enqueue(
+    return _queue_for_next_job(config).enqueue(
         f"contact_segments.jobs.{function_name}", *args,
         job_timeout=config["SEGMENTS_JOB_TIMEOUT"], result_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
         failure_ttl=config["SEGMENTS_JOB_RESULT_TTL"],

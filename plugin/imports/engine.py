@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from ..memberships import adjust_member_count
 from ..models import Membership, Segment, utcnow
 from ..names import segment_name_key
-from ..sql import insert_ignoring_duplicates
+from . import bulk
 from .columns import COLUMN_BY_KEY
 from .models import CREATED, ROW_FAILED, UNCHANGED, UPDATED, ImportRow, ImportUnknownSegment
 from .storage import VALUE_FIELDS
@@ -46,6 +46,8 @@ KEY_FIELDS = ("external_id", "mobile", "email")
 CHUNK = 1000
 #: Earlier lines named in a duplicate warning before "and N more".
 SHOWN_LINES = 10
+_OUTCOME_COLUMNS = ("import_id", "line", "outcome", "contact_id", "codes", "issues")
+_UNKNOWN_COLUMNS = ("import_id", "name_key", "line", "name", "suggestion")
 
 
 class RaceLost(Exception):
@@ -158,28 +160,27 @@ class _Plan:
             wanted = sorted({getattr(row, name) for row in rows if not row.errors and getattr(row, name)})
             column = contacts.col(name)
             for chunk in _chunks(wanted):
-                result = self.session.execute(
-                    sa.select(id_col, *columns).where(contacts.in_account(self.account_id), column.in_(chunk))
-                )
+                query = sa.select(id_col, *columns).where(contacts.in_account(self.account_id))
+                result = self.session.execute(bulk.select_matching(self.session, query, column, chunk))
                 for record in result:
                     if record[0] not in self.by_id:
                         values = dict(zip(self.fields, record[1:]))
                         self._add(_Contact(record[0], values, set(), dict(values)))
         existing = list(self.by_id)
+        memberships = (sa.select(Membership.contact_id, Membership.segment_id)
+                       .join(Segment, Segment.id == Membership.segment_id)
+                       .where(Segment.account_id == self.account_id))
+        earlier_lines = sa.select(ImportRow.contact_id, ImportRow.line).where(
+            ImportRow.import_id == self.import_id)
         for chunk in _chunks(existing):
             for contact_id, segment_id in self.session.execute(
-                sa.select(Membership.contact_id, Membership.segment_id)
-                .join(Segment, Segment.id == Membership.segment_id)
-                .where(Segment.account_id == self.account_id, Membership.contact_id.in_(chunk))
-            ):
+                    bulk.select_matching(self.session, memberships, Membership.contact_id, chunk)):
                 contact = self.by_id[contact_id]
                 contact.segments.add(segment_id)
                 contact.original_segments.add(segment_id)
-            for contact_id, line in self.session.execute(
-                sa.select(ImportRow.contact_id, ImportRow.line)
-                .where(ImportRow.import_id == self.import_id, ImportRow.contact_id.in_(chunk))
-                .order_by(ImportRow.line)
-            ):
+            for contact_id, line in sorted(self.session.execute(
+                    bulk.select_matching(self.session, earlier_lines, ImportRow.contact_id, chunk)),
+                    key=lambda pair: pair[1]):
                 self.by_id[contact_id].lines.append(line)
 
     def _add(self, contact):
@@ -300,13 +301,11 @@ class _Plan:
                 "codes": " ".join(dict.fromkeys(issue[2] for issue in issues))[:400] or None,
                 "issues": issues or None,
             })
-        for chunk in _chunks(rows):
-            self.session.execute(sa.insert(ImportRow), chunk)
+        bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows)
         unknown = [{"import_id": self.import_id, "name_key": key[:400], "line": line,
                     "name": name[:400], "suggestion": suggestion}
                    for key, line, name, suggestion in self.unknown]
-        for chunk in _chunks(unknown):
-            self.session.execute(sa.insert(ImportUnknownSegment), chunk)
+        bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown)
         return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed}
 
     def _insert_new_contacts(self):
@@ -324,19 +323,17 @@ class _Plan:
                     by_key[(name, contact.values[name])] = contact
                     break
         returning = [contacts.col("id")] + [contacts.col(name) for name in self.key_fields]
+        columns = [contacts.col("account_id").key, *stamp, *keys.values()]
+        rows = [{contacts.col("account_id").key: self.account_id, **stamp,
+                 **{keys[name]: contact.values[name] for name in self.fields}} for contact in new]
         resolved = 0
-        for chunk in _chunks(new):
-            values = [{contacts.col("account_id").key: self.account_id, **stamp,
-                       **{keys[name]: contact.values[name] for name in self.fields}}
-                      for contact in chunk]
-            statement = insert_ignoring_duplicates(self.session, table).values(values).returning(*returning)
-            for record in self.session.execute(statement):
-                for name, value in zip(self.key_fields, record[1:]):
-                    contact = by_key.get((name, value)) if value else None
-                    if contact is not None and contact.id < 0:
-                        contact.id = record[0]
-                        resolved += 1
-                        break
+        for record in bulk.insert_returning(self.session, table, columns, rows, returning):
+            for name, value in zip(self.key_fields, record[1:]):
+                contact = by_key.get((name, value)) if value else None
+                if contact is not None and contact.id < 0:
+                    contact.id = record[0]
+                    resolved += 1
+                    break
         if resolved != len(new):
             raise RaceLost(f"{len(new) - resolved} new contacts were created meanwhile")
 
@@ -346,21 +343,13 @@ class _Plan:
         if not changed:
             return
         contacts = self.contacts
-        id_col = contacts.col("id")
-        assignments = {contacts.col(name).key: sa.bindparam(f"v_{name}") for name in self.fields}
-        stamp = {}
-        if contacts.has("updated_at"):
-            assignments[contacts.col("updated_at").key] = sa.bindparam("v_updated_at")
-            stamp = {"v_updated_at": utcnow()}
-        statement = (sa.update(contacts.table)
-                     .where(id_col == sa.bindparam("b_id"), contacts.in_account(self.account_id))
-                     .values(assignments))
-        for chunk in _chunks(changed):
-            self.session.execute(statement, [
-                {"b_id": contact.id, **stamp,
-                 **{f"v_{name}": contact.values[name] for name in self.fields}}
-                for contact in chunk
-            ])
+        keys = {name: contacts.col(name).key for name in self.fields}
+        stamp = {contacts.col("updated_at").key: utcnow()} if contacts.has("updated_at") else {}
+        id_key = contacts.col("id").key
+        rows = [{id_key: contact.id, **stamp, **{keys[name]: contact.values[name] for name in self.fields}}
+                for contact in changed]
+        bulk.update_by_key(self.session, contacts.table, id_key, [*stamp, *keys.values()], rows,
+                           where=[contacts.in_account(self.account_id)])
 
     def _write_memberships(self):
         to_add, to_remove = defaultdict(list), defaultdict(list)
@@ -372,14 +361,14 @@ class _Plan:
             for segment_id in contact.original_segments - contact.segments:
                 to_remove[segment_id].append(contact.id)
         added = removed = 0
-        insert = insert_ignoring_duplicates(self.session, Membership.__table__)
-        for segment_id, contact_ids in to_add.items():
-            count = 0
-            for chunk in _chunks(sorted(contact_ids)):
-                result = self.session.execute(
-                    insert.values([{"segment_id": segment_id, "contact_id": cid} for cid in chunk])
-                    .returning(Membership.contact_id))
-                count += len(result.all())
+        pairs = [{"segment_id": segment_id, "contact_id": contact_id}
+                 for segment_id, contact_ids in to_add.items() for contact_id in contact_ids]
+        joined = defaultdict(int)
+        for (segment_id,) in bulk.insert_returning(self.session, Membership.__table__,
+                                                   ["segment_id", "contact_id"], pairs,
+                                                   [Membership.segment_id]):
+            joined[segment_id] += 1
+        for segment_id, count in joined.items():
             adjust_member_count(self.session, segment_id, count)
             added += count
         for segment_id, contact_ids in to_remove.items():
@@ -387,7 +376,8 @@ class _Plan:
             for chunk in _chunks(sorted(contact_ids)):
                 count += self.session.execute(
                     sa.delete(Membership)
-                    .where(Membership.segment_id == segment_id, Membership.contact_id.in_(chunk))
+                    .where(Membership.segment_id == segment_id,
+                           bulk.is_in(self.session, Membership.contact_id, chunk))
                     .execution_options(synchronize_session=False)
                 ).rowcount
             adjust_member_count(self.session, segment_id, -count)
