@@ -44,6 +44,8 @@ def _by_code(error, name):
         return _("Give the segment a name (1 to 100 characters).")
     if code == "name_too_long":
         return _("The segment name is too long: use at most 100 characters.")
+    if code == "name_invalid" and ";" in name:
+        return _('The segment name cannot contain ";": import files use it to separate segment names.')
     if code == "name_invalid":
         return _("The segment name cannot contain line breaks or tabs.")
     if code == "name_taken":

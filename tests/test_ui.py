@@ -133,7 +133,8 @@ def test_create_segment_with_all_matching_a_search(client_as, account, make_cont
 
 @pytest.mark.parametrize("name, expected", [
     ("", "Give the segment a name"), ("   ", "Give the segment a name"),
-    ("north", "already exists. Choose another name."), ("x" * 101, "too long")])
+    ("north", "already exists. Choose another name."), ("x" * 101, "too long"),
+    ("North; South", 'cannot contain ";"')])
 def test_bad_segment_names_keep_input_and_change_nothing(client_as, account, make_contacts, scope_for,
                                                          name, expected):
     ids = make_contacts(account[0], 3)
