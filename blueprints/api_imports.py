@@ -11,6 +11,8 @@ import marshmallow as ma
 from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from ..errors import InvalidInput, NotFound
 from ..extension import get_state
@@ -20,7 +22,23 @@ from .schemas import MAX_ID
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-imports_blp = Blueprint(
+class MultipartParser(FlaskParser):
+    """webargs' Flask parser whose ``files`` location holds a multipart form's fields as well as
+    its files, so one schema (and one OpenAPI ``multipart/form-data`` request body) describes
+    the whole upload."""
+
+    def load_files(self, req, schema):
+        """Return the form fields and the files of the request as one MultiDictProxy."""
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class ImportsBlueprint(Blueprint):
+    """A flask-smorest Blueprint parsing ``files`` arguments with :class:`MultipartParser`."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+
+
+imports_blp = ImportsBlueprint(
     "segments_imports_api", __name__,
     description="Bulk contact imports of the signed-in user's account: upload a CSV or .xlsx "
                 "file, preview it with a dry run, start it, follow its progress, read its "
@@ -31,15 +49,10 @@ imports_blp = Blueprint(
 # ---------------------------------------------------------------- schemas
 
 
-class UploadFilesSchema(ma.Schema):
-    """The uploaded file (multipart field ``file``)."""
+class UploadSchema(ma.Schema):
+    """The upload (multipart form): the file and its option."""
 
     file = Upload(required=True, metadata={"description": "The CSV (.csv, .txt) or Excel (.xlsx) file."})
-
-
-class UploadFormSchema(ma.Schema):
-    """The upload's options (multipart form fields)."""
-
     replace = ma.fields.Boolean(load_default=False, metadata={
         "description": "Replace existing segment data: each imported contact gets exactly the "
                        "segments of its row (else the row's segments are added)."})
@@ -72,8 +85,8 @@ class ProblemSchema(ma.Schema):
     message = ma.fields.String()
 
 
-class ImportStatusSchema(ma.Schema):
-    """An import's status, progress and counts."""
+class ImportCountsSchema(ma.Schema):
+    """What an import has done so far: the file as read and its counts."""
 
     id = ma.fields.Integer()
     filename = ma.fields.String()
@@ -81,10 +94,7 @@ class ImportStatusSchema(ma.Schema):
         "description": "uploaded, queued, running, finished, failed or refused"})
     dry_run = ma.fields.Boolean()
     replace = ma.fields.Boolean()
-    rows_total = ma.fields.Integer()
-    rows_validated = ma.fields.Integer()
     rows_done = ma.fields.Integer(metadata={"description": "Rows applied (committed) so far."})
-    percent = ma.fields.Float()
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     unchanged = ma.fields.Integer()
@@ -95,6 +105,14 @@ class ImportStatusSchema(ma.Schema):
     encoding = ma.fields.String(allow_none=True)
     delimiter = ma.fields.String(allow_none=True)
     error = ma.fields.Nested(ProblemSchema, allow_none=True)
+
+
+class ImportStatusSchema(ImportCountsSchema):
+    """An import's status, progress and counts."""
+
+    rows_total = ma.fields.Integer()
+    rows_validated = ma.fields.Integer()
+    percent = ma.fields.Float()
     created_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
     finished_at = ma.fields.DateTime(allow_none=True)
@@ -124,25 +142,10 @@ class UnknownSegmentSchema(ma.Schema):
     suggestion = ma.fields.String(allow_none=True, metadata={"description": "The closest existing name."})
 
 
-class ImportSummarySchema(ma.Schema):
+class ImportSummarySchema(ImportCountsSchema):
     """What an import did (or, for a dry run, would do)."""
 
-    id = ma.fields.Integer()
-    filename = ma.fields.String()
-    status = ma.fields.String()
-    dry_run = ma.fields.Boolean()
-    replace = ma.fields.Boolean()
     rows = ma.fields.Integer()
-    rows_done = ma.fields.Integer()
-    created = ma.fields.Integer()
-    updated = ma.fields.Integer()
-    unchanged = ma.fields.Integer()
-    failed = ma.fields.Integer()
-    warned = ma.fields.Integer()
-    memberships_added = ma.fields.Integer()
-    memberships_removed = ma.fields.Integer()
-    encoding = ma.fields.String(allow_none=True)
-    delimiter = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Nested(IssueSchema))
     warnings = ma.fields.List(ma.fields.Nested(IssueSchema))
     errors_total = ma.fields.Integer()
@@ -175,10 +178,9 @@ def _download(body, mimetype, filename):
 
 
 @imports_blp.route("", methods=["POST"])
-@imports_blp.arguments(UploadFilesSchema, location="files")
-@imports_blp.arguments(UploadFormSchema, location="form")
+@imports_blp.arguments(UploadSchema, location="files")
 @imports_blp.response(201, ImportStatusSchema)
-def upload(files, form):
+def upload(form):
     """Upload a file to import
 
     Multipart form: ``file`` (.csv, .txt or .xlsx) and ``replace`` (true/false). The file is
@@ -186,7 +188,7 @@ def upload(files, form):
     a required column missing) is refused with 422 and a message saying how to fix it. The
     upload then waits: start it (``/start``) or preview it (``/dry-run``).
     """
-    upload_file = files["file"]
+    upload_file = form["file"]
     if not upload_file.filename:
         raise InvalidInput("Choose a file to upload (multipart field 'file').", field="file")
     imp = service.create_import(_scope(), upload_file.stream, upload_file.filename,

@@ -188,10 +188,13 @@ class _Plan:
         self._index(contact)
 
     def _index(self, contact):
+        index = self.index
         for name in self.key_fields:
             value = contact.values.get(name)
-            if value and contact.id not in self.index[(name, value)]:
-                self.index[(name, value)].append(contact.id)
+            if value:
+                ids = index[(name, value)]
+                if contact.id not in ids:
+                    ids.append(contact.id)
 
     # ------------------------------------------------------------------ deciding
     def decide(self, row):

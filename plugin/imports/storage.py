@@ -127,6 +127,8 @@ def _issues(issues):
 
 
 def _row_issues(line, packed):
+    if not packed:
+        return []
     return [RowIssue(line, column, code, message) for column, code, message in packed]
 
 
