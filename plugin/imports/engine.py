@@ -3,10 +3,10 @@
 :func:`apply_batch` is set-based: for a batch of (say) 2,000 rows it runs a few ``IN`` queries
 (contacts by External ID, mobile and email through the per-account unique indexes; their
 memberships; the lines of this import that already touched them), works out every row's outcome
-in Python, then writes with a handful of statements: one multi-row ``INSERT ... ON CONFLICT DO
-NOTHING RETURNING`` for new contacts, one ``executemany`` UPDATE for changed ones, membership
-inserts and deletes per segment, the member counts, the row outcomes and the unknown segment
-names. No statement per row. The caller owns the transaction (see
+in Python, then writes with a handful of statements (:mod:`~contact_segments.imports.bulk`): one
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for the new contacts, one UPDATE for the changed
+ones, one membership insert, a delete per segment losing members, the member counts, the row
+outcomes and the unknown segment names. No statement per row. The caller owns the transaction (see
 :mod:`contact_segments.imports.runner`).
 
 Rules (issue 3):
