@@ -1,5 +1,6 @@
 """The demo host's application factory and its own pages (composer, outbox, contact page)."""
 
+import json
 import os
 import uuid
 
@@ -8,7 +9,6 @@ from flask_wtf import CSRFProtect
 
 from .. import Segments
 from ..contact_query import ContactFilter, list_contacts
-from ..config import DEFAULTS
 from ..errors import SegmentsError
 from ..migrate import upgrade
 from ..models import Contact
@@ -21,6 +21,20 @@ def _default_database_url():
     return "sqlite:///" + os.path.join(os.getcwd(), "segments-demo.sqlite")
 
 
+def _segments_settings_from_environment():
+    """Every ``SEGMENTS_*`` environment variable as a config value (JSON-decoded when it parses:
+    ``SEGMENTS_IMPORT_BATCH_SIZE=500`` is the number 500), so a worker started with
+    ``flask --app contact_segments.demo segments worker`` gets the same settings as the web app."""
+    settings = {}
+    for key, value in os.environ.items():
+        if key.startswith("SEGMENTS_"):
+            try:
+                settings[key] = json.loads(value)
+            except ValueError:
+                settings[key] = value
+    return settings
+
+
 def create_app(config=None):
     """Build the demo host; ``config`` overrides (tests pass their database and Redis URLs)."""
     app = Flask(__name__)
@@ -28,10 +42,10 @@ def create_app(config=None):
         SECRET_KEY=os.environ.get("SECRET_KEY", "demo-only-secret-change-me"),
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or _default_database_url(),
         SEGMENTS_REDIS_URL=os.environ.get("REDIS_URL", ""),
-        SEGMENTS_QUEUE_NAME=os.environ.get("SEGMENTS_QUEUE_NAME") or DEFAULTS["SEGMENTS_QUEUE_NAME"],
         SEGMENTS_BASE_TEMPLATE="demo/base.html",
         DEMO_SEED=True,
     )
+    app.config.update(_segments_settings_from_environment())
     app.config.update(config or {})
     db.init_app(app)
     CSRFProtect(app)

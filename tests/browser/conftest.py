@@ -11,6 +11,7 @@ Every flow saves a screenshot in ``tests/artifacts/``; the main pages also go to
 ``docs/screenshots/`` for the README.
 """
 
+import json
 import os
 import pathlib
 import re
@@ -64,6 +65,8 @@ BASE_CONFIG = {
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 300 * 1024,
     "SEGMENTS_IMPORT_BATCH_SIZE": 200,
     "SEGMENTS_IMPORT_PART_ROWS": 400,
+    # A pause between batches so that the progress bar is seen moving, however fast the machine.
+    "SEGMENTS_IMPORT_TEST_BATCH_DELAY": 0.15,
 }
 
 
@@ -95,7 +98,8 @@ def rq_server(browser_postgres_url):
     live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_database_url,
                        "SEGMENTS_REDIS_URL": REDIS_URL, "SEGMENTS_QUEUE_NAME": queue})
     env = {**os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL,
-           "SEGMENTS_QUEUE_NAME": queue}
+           "SEGMENTS_QUEUE_NAME": queue,
+           **{key: json.dumps(value) for key, value in BASE_CONFIG.items() if key.startswith("SEGMENTS_")}}
     flask = shutil.which("flask") or os.path.join(os.path.dirname(sys.executable), "flask")
     log = open(ARTIFACTS_DIR() / f"worker-{queue}.log", "w")
     worker = subprocess.Popen(
