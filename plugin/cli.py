@@ -10,6 +10,7 @@ exit non-zero (2: bad usage, 1: the change was refused or failed), never a trace
 
 import json
 import os
+import sys
 import tempfile
 
 import click
@@ -353,7 +354,7 @@ def export_command(scope, as_json, segment_names, file_format, output):
                                    batch_size=current_app.config["SEGMENTS_MAX_PAGE_SIZE"])
     write = export.WRITERS[file_format]
     if not output:
-        write(records, click.get_text_stream("stdout"))
+        write(records, sys.stdout)
         return
     count = _write_file_atomically(output, lambda fileobj: write(records, fileobj),
                                    encoding="utf-8-sig" if file_format == "csv" else "utf-8")
