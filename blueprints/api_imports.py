@@ -1,6 +1,7 @@
 """The JSON API of bulk imports (flask-smorest), nested in the segments API under ``/imports``.
 
-Upload a file (multipart), start it or run a dry run of it, follow its progress, read its
+Upload a file (multipart), start it or run a dry run of it, resume it when it stopped, follow its
+progress (and why it waits, when no worker takes it), read its
 summary, download its per-row report (CSV), list the account's imports, and download the example
 file (CSV or .xlsx). Every endpoint acts for the current actor (hook ``segments_current_actor``),
 needs the ``import`` permission and sees only the actor's account: another account's import is a
@@ -107,6 +108,22 @@ class ImportCountsSchema(ma.Schema):
     error = ma.fields.Nested(ProblemSchema, allow_none=True)
 
 
+class WaitingSchema(ma.Schema):
+    """Why a queued import has not started yet (imports on RQ only)."""
+
+    since = ma.fields.DateTime(metadata={"description": "When it was queued."})
+    seconds = ma.fields.Integer(metadata={"description": "How long it has been waiting."})
+    problem = ma.fields.String(allow_none=True, metadata={
+        "description": "no_worker (no RQ worker listens on the queue), queue_unreachable (Redis "
+                       "does not answer), or null (workers run; it waits its turn)."})
+    message = ma.fields.String(metadata={
+        "description": "The reason for people: technical (with the command that starts a worker) "
+                       "for an admin, 'Queued, waiting to start' with the time for other roles."})
+    queue = ma.fields.String(allow_none=True, metadata={"description": "The queue (admins only)."})
+    workers = ma.fields.Integer(allow_none=True, metadata={
+        "description": "Workers listening on the queue (admins only)."})
+
+
 class ImportStatusSchema(ImportCountsSchema):
     """An import's status, progress and counts."""
 
@@ -116,6 +133,15 @@ class ImportStatusSchema(ImportCountsSchema):
     created_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
     finished_at = ma.fields.DateTime(allow_none=True)
+    updated_at = ma.fields.DateTime(metadata={
+        "description": "Last sign of life: every committed batch touches it."})
+    stalled = ma.fields.Boolean(metadata={
+        "description": "Running (or queued in-process) with no progress for "
+                       "SEGMENTS_IMPORT_STALE_AFTER seconds: its worker died. Resume it."})
+    can_resume = ma.fields.Boolean(metadata={
+        "description": "Failed or stalled: POST /imports/<id>/resume continues it."})
+    waiting = ma.fields.Nested(WaitingSchema, allow_none=True, metadata={
+        "description": "While queued on RQ: why it has not started."})
 
 
 class ImportListSchema(ma.Schema):
@@ -191,9 +217,10 @@ def upload(form):
     upload_file = form["file"]
     if not upload_file.filename:
         raise InvalidInput("Choose a file to upload (multipart field 'file').", field="file")
-    imp = service.create_import(_scope(), upload_file.stream, upload_file.filename,
+    scope = _scope()
+    imp = service.create_import(scope, upload_file.stream, upload_file.filename,
                                 replace=form["replace"])
-    return service.status(imp)
+    return service.status(imp, scope)
 
 
 @imports_blp.route("", methods=["GET"])
@@ -204,8 +231,9 @@ def history(args):
 
     Keyset paging: pass ``next_before_id`` of a page as ``before_id`` to get the next one.
     """
-    items = service.list_imports(_scope(), limit=args["limit"], before_id=args["before_id"])
-    return {"items": [service.status(imp) for imp in items],
+    scope = _scope()
+    items = service.list_imports(scope, limit=args["limit"], before_id=args["before_id"])
+    return {"items": [service.status(imp, scope) for imp in items],
             "next_before_id": items[-1].id if len(items) == args["limit"] else None}
 
 
@@ -237,9 +265,12 @@ def template_as_xlsx():
 def import_status(import_id):
     """Get an import's status and progress
 
-    ``rows_done`` of ``rows_total`` rows are applied; ``rows_validated`` are checked.
+    ``rows_done`` of ``rows_total`` rows are applied; ``rows_validated`` are checked. While it is
+    queued on RQ, ``waiting`` says why it has not started (no worker on the queue, Redis not
+    reachable, or waiting its turn); ``stalled`` and ``can_resume`` say when it stopped.
     """
-    return service.status(service.get_import(_scope(), import_id))
+    scope = _scope()
+    return service.status(service.get_import(scope, import_id), scope)
 
 
 @imports_blp.route("/<int:import_id>/start", methods=["POST"])
@@ -249,9 +280,24 @@ def start(import_id):
 
     The import is queued (the user is notified: "You will be notified when your bulk import is
     ready") and runs in the background; a second notification says when it is done. 409 if it
-    was already started.
+    was already started; 503 (``queue_unavailable``) when Redis cannot be reached: the import
+    stays uploaded, start it again later.
     """
-    return service.status(service.start(_scope(), import_id))
+    scope = _scope()
+    return service.status(service.start(scope, import_id), scope)
+
+
+@imports_blp.route("/<int:import_id>/resume", methods=["POST"])
+@imports_blp.response(202, ImportStatusSchema)
+def resume(import_id):
+    """Resume a failed or stalled import
+
+    Continues from its checkpoint: rows already imported are not imported again. 409
+    (``not_resumable``) when it is not stopped, or (``file_removed``) when its file was removed
+    by the clean-up; 503 (``queue_unavailable``) when Redis cannot be reached.
+    """
+    scope = _scope()
+    return service.status(service.resume(scope, import_id), scope)
 
 
 @imports_blp.route("/<int:import_id>/dry-run", methods=["POST"])
@@ -266,7 +312,8 @@ def dry_run(options, import_id):
     start.
     """
     replace = (options or {}).get("replace")
-    return service.status(service.dry_run(_scope(), import_id, replace=replace))
+    scope = _scope()
+    return service.status(service.dry_run(scope, import_id, replace=replace), scope)
 
 
 @imports_blp.route("/<int:import_id>/summary", methods=["GET"])

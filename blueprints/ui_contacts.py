@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import jsonify, request, url_for
 
 from contact_segments import segments
-from contact_segments.contact_query import list_contacts
+from contact_segments.contact_query import list_contacts, where_clauses
 from contact_segments.audience import SegmentSummary
 from contact_segments.errors import NotFound
 from contact_segments.models import Membership, Segment
@@ -74,9 +74,23 @@ def segments_by_contact(scope, contact_ids):
     return found
 
 
+def page_before(scope, list_filter, before, size):
+    """The page of matching contacts just before contact id ``before`` (keyset, backwards):
+    ``(rows in id order, whether there are earlier ones)``. Costs what a forward page costs."""
+    mapping = scope.contacts
+    columns = [column.label(name) for name, column in mapping.columns.items()]
+    query = (sa.select(*columns)
+             .where(*where_clauses(mapping, scope.account_id, list_filter.contact_filter()),
+                    mapping.col("id") < before)
+             .order_by(mapping.col("id").desc()).limit(size + 1))
+    rows = [dict(row._mapping) for row in scope.session.execute(query)]
+    return list(reversed(rows[:size])), len(rows) > size
+
+
 def contacts():
-    """The contacts page (``GET /``): ``q`` search, ``segment`` filter, ``after`` keyset cursor,
-    ``seg_q`` search inside the drop-down (for browsers without JavaScript)."""
+    """The contacts page (``GET /``): ``q`` search, ``segment`` filter, ``after`` / ``before``
+    keyset cursors (next / previous page), ``seg_q`` search inside the drop-down (for browsers
+    without JavaScript)."""
     scope = current_scope()
     list_filter = ListFilter.from_values(request.args)
     segment, notice = None, None
@@ -88,19 +102,25 @@ def contacts():
                        "Showing all contacts.")
             list_filter = replace(list_filter, segment=None)
     after = int_or_none(request.args.get("after"))
+    before = None if after is not None else int_or_none(request.args.get("before"))
     size = page_size()
-    rows = list_contacts(scope.session, scope.contacts, scope.account_id,
-                         list_filter.contact_filter(), after_id=after, limit=size + 1)
-    has_next = len(rows) > size
-    rows = rows[:size]
+    if before is not None:
+        rows, has_previous = page_before(scope, list_filter, before, size)
+        has_next = True  # we came back from the page that starts at ``before``
+    else:
+        rows = list_contacts(scope.session, scope.contacts, scope.account_id,
+                             list_filter.contact_filter(), after_id=after, limit=size + 1)
+        has_next, has_previous = len(rows) > size, after is not None
+        rows = rows[:size]
     total, exact = count_matching(scope, list_filter, segment)
     seg_q = (request.args.get("seg_q") or "").strip()
     return render(
         "segments/contacts.html",
         contacts=rows, segments_of=segments_by_contact(scope, [row["id"] for row in rows]), list_filter=list_filter,
         segment=segment, notice=notice, total=total, total_exact=exact, after=after,
-        next_url=url_for(".contacts", **list_filter.params(after=rows[-1]["id"])) if has_next else None,
-        first_url=url_for(".contacts", **list_filter.params()) if after else None,
+        next_url=url_for(".contacts", **list_filter.params(after=rows[-1]["id"])) if has_next and rows else None,
+        previous_url=url_for(".contacts", **list_filter.params(before=rows[0]["id"])) if has_previous and rows else None,
+        first_url=url_for(".contacts", **list_filter.params()) if has_previous else None,
         menu=segment_menu(scope, seg_q), seg_q=seg_q, menu_open=bool(seg_q) or request.args.get("menu") == "1",
         can=permissions_of(scope), delete_confirmation=delete_confirmation,
     )

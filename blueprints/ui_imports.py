@@ -7,12 +7,19 @@ limit is refused with a message, nothing imported). "Preview" runs a dry run of 
 and shows what the import would do; "Import Contacts" starts the import: the user is notified
 (top-right) that it is queued, the page's progress bar follows it, and a second notification
 says when it is done, with the counts and a link to the report.
+
+A queued import that waits for a worker says why (an admin sees that no worker runs, and the
+command that starts one); a stalled import (its worker died) offers "Resume", on its page and in
+the history.
 """
 
+from datetime import timedelta
+
 from flask import Response, jsonify, redirect, request, stream_with_context, url_for
+from flask_babel import format_datetime, format_timedelta
 
 from contact_segments.errors import SegmentsError
-from contact_segments.imports import service
+from contact_segments.imports import liveness, service
 from contact_segments.imports.models import ENDED, UPLOADED
 from contact_segments.imports.template import template_csv, template_xlsx
 
@@ -28,8 +35,10 @@ def N_(message):  # noqa: N802 - the usual name of a gettext no-op marker
     return message
 
 
-#: Stored by the import service in English; shown translated (it is in the catalog).
+#: Stored by the import service in English; shown translated (they are in the catalog).
 QUEUED_NOTICE = N_("You will be notified when your bulk import is ready.")
+PREVIEW_QUEUED_NOTICE = N_("Your preview is being prepared: you will be notified when it is ready. "
+                           "A preview changes nothing.")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_ISSUES = 10
@@ -49,6 +58,18 @@ def status_label(status):
     """The translated name of an import status."""
     label = STATUS_LABELS.get(status)
     return label() if label else status
+
+
+def import_label(imp):
+    """The translated status of ``imp``: "Stalled" when it stopped moving, else its status."""
+    if liveness.is_stalled(imp, current_scope().state.config):
+        return _("Stalled")
+    return status_label(imp.status)
+
+
+def can_resume(imp):
+    """True when the current user is offered "Resume" for ``imp`` (failed or stalled)."""
+    return service.can_resume(current_scope(), imp)
 
 
 def max_megabytes(config):
@@ -75,6 +96,15 @@ def refusal_text(error):
                  "them one after the other.", rows=f"{config['SEGMENTS_IMPORT_MAX_ROWS']:,}")
     if code == "no_file":
         return _("Choose a file first (drag it onto the box or use “Choose file”).")
+    if code == "queue_unavailable":
+        return _("The import could not be started: the service that runs imports is not reachable "
+                 "right now. Your file is saved: start it again in a few minutes from its page, "
+                 "or tell your administrator.")
+    if code == "not_resumable":
+        return _("This import is not stopped, so there is nothing to resume.")
+    if code == "file_removed":
+        return _("This import cannot be resumed: its file was removed because it is old. Upload "
+                 "the file again; contacts already imported are updated, not duplicated.")
     return describe(error, actor=current_scope().actor, action="import", what="import")
 
 
@@ -112,12 +142,16 @@ def notice_text(scope, kind, link, message):
     return _(message)
 
 
-def _render_create(scope, error=None, status=200):
+def _history_helpers():
+    """What the import history table needs besides the imports."""
+    return {"import_label": import_label, "can_resume": can_resume}
+
+
+def _render_create(scope, error=None, status=200, saved=None):
     return render("segments/create_contact.html", status=status, can=permissions_of(scope),
-                  replace=request.form.get("replace") == "1", error=error,
+                  replace=request.form.get("replace") == "1", error=error, saved=saved,
                   history=service.list_imports(scope, limit=5) if permissions_of(scope)["import"] else [],
-                  status_label=status_label,
-                  max_mb=max_megabytes(scope.state.config))
+                  max_mb=max_megabytes(scope.state.config), **_history_helpers())
 
 
 def create_contact():
@@ -148,6 +182,7 @@ def upload():
     scope = current_scope()
     upload_file = request.files.get("file")
     replace = request.form.get("replace") == "1"
+    imp = None
     try:
         if upload_file is None or not upload_file.filename:
             raise _NoFile("Choose a file first.")
@@ -157,7 +192,8 @@ def upload():
             return redirect(url_for(".import_detail", import_id=preview.id, source=imp.id))
         service.start(scope, imp.id)
     except SegmentsError as error:
-        return _render_create(scope, error=refusal_text(error), status=error.status)
+        saved = imp if imp is not None and imp.status == UPLOADED else None
+        return _render_create(scope, error=refusal_text(error), status=error.status, saved=saved)
     return redirect(url_for(".import_detail", import_id=imp.id))
 
 
@@ -171,6 +207,17 @@ def start_import(import_id):
     scope = current_scope()
     try:
         service.start(scope, import_id)
+    except SegmentsError as error:
+        say(refusal_text(error), "error")
+    return redirect(url_for(".import_detail", import_id=import_id))
+
+
+def resume_import(import_id):
+    """``POST /imports/<id>/resume``: continue a failed or stalled import from its checkpoint."""
+    scope = current_scope()
+    try:
+        service.resume(scope, import_id)
+        say(_("The import continues from where it stopped."), "success")
     except SegmentsError as error:
         say(refusal_text(error), "error")
     return redirect(url_for(".import_detail", import_id=import_id))
@@ -196,11 +243,13 @@ def import_detail(import_id):
     scope = current_scope()
     imp = service.get_import(scope, import_id)
     ended = imp.status in ENDED
+    body = service.status(imp, scope)
     return render(
-        "segments/import_detail.html", imp=imp, ended=ended, status_label=status_label,
+        "segments/import_detail.html", imp=imp, ended=ended, import_label=import_label,
         summary=service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES) if ended else None,
         source=_previewed_source(scope, imp), counts_text=counts_text,
-        progress=progress(imp), progress_label=progress_label(imp),
+        progress=progress(imp), progress_label=progress_label(imp, body),
+        resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
         status_url=url_for(".import_status", import_id=imp.id),
     )
 
@@ -214,11 +263,38 @@ def progress(imp):
     return min(imp.rows_validated, total) + min(imp.rows_done, total), max(1, 2 * total)
 
 
-def progress_label(imp):
-    """The sentence under the progress bar."""
+def waiting_text(waiting):
+    """Why a queued import has not started (see :func:`liveness.waiting`), in the reader's
+    language: the technical reason for an admin, "queued, waiting to start" for others."""
+    since = format_datetime(waiting["since"], "short")
+    ago = format_timedelta(timedelta(seconds=waiting["seconds"]), threshold=1.1)
+    problem = waiting["problem"]
+    if waiting["queue"] is not None and problem == liveness.NO_WORKER:
+        return _("Waiting for a worker: none is running for queue %(queue)s. Start one with "
+                 "“%(command)s”. Queued since %(time)s.", queue=waiting["queue"],
+                 command=liveness.worker_command(current_scope().state.config), time=since)
+    if waiting["queue"] is not None and problem == liveness.QUEUE_UNREACHABLE:
+        return _("Waiting for Redis: it cannot be reached, so no worker can take the import. Check "
+                 "SEGMENTS_REDIS_URL and that Redis is running. Queued since %(time)s.", time=since)
+    return _("Queued, waiting to start (queued %(ago)s ago, at %(time)s).", ago=ago, time=since)
+
+
+def stalled_text(imp):
+    """What a stalled import's page says."""
+    return _("No progress since %(time)s: the import stopped (the process running it may have been "
+             "stopped). %(done)s rows are imported; resume it to continue from there.",
+             time=format_datetime(liveness.as_utc(imp.updated_at), "short"), done=f"{imp.rows_done:,}")
+
+
+def progress_label(imp, body):
+    """The sentence under the progress bar (``body``: :func:`service.status` with the scope)."""
     total = imp.rows_total or 0
     if imp.status in ENDED:
         return ngettext("%(num)d row in the file", "%(num)d rows in the file", total)
+    if body["stalled"]:
+        return stalled_text(imp)
+    if body["waiting"]:
+        return waiting_text(body["waiting"])
     if imp.status in ("queued", "uploaded"):
         return _("Waiting to start…")
     return ngettext("%(checked)s of %(num)d row checked, %(done)s written",
@@ -230,10 +306,10 @@ def import_status(import_id):
     """``GET /imports/<id>/status.json``: status and progress, for the progress bar."""
     scope = current_scope()
     imp = service.get_import(scope, import_id)
-    body = service.status(imp)
+    body = service.status(imp, scope)
     value, maximum = progress(imp)
-    body.update(ended=imp.status in ENDED, status_label=status_label(imp.status),
-                progress_label=progress_label(imp), progress_value=value, progress_max=maximum)
+    body.update(ended=imp.status in ENDED, status_label=import_label(imp),
+                progress_label=progress_label(imp, body), progress_value=value, progress_max=maximum)
     return jsonify(body)
 
 
@@ -255,8 +331,9 @@ def import_history():
     before = int_or_none(request.args.get("before"))
     imports = service.list_imports(scope, limit=HISTORY_SIZE + 1, before_id=before)
     older = imports[HISTORY_SIZE - 1].id if len(imports) > HISTORY_SIZE else None
-    return render("segments/imports.html", imports=imports[:HISTORY_SIZE], status_label=status_label,
-                  older_url=url_for(".import_history", before=older) if older else None)
+    return render("segments/imports.html", imports=imports[:HISTORY_SIZE],
+                  older_url=url_for(".import_history", before=older) if older else None,
+                  **_history_helpers())
 
 
 def register(blueprint):
@@ -267,5 +344,6 @@ def register(blueprint):
     blueprint.add_url_rule("/imports", "import_history", import_history)
     blueprint.add_url_rule("/imports/<int:import_id>", "import_detail", import_detail)
     blueprint.add_url_rule("/imports/<int:import_id>/start", "start_import", start_import, methods=["POST"])
+    blueprint.add_url_rule("/imports/<int:import_id>/resume", "resume_import", resume_import, methods=["POST"])
     blueprint.add_url_rule("/imports/<int:import_id>/status.json", "import_status", import_status)
     blueprint.add_url_rule("/imports/<int:import_id>/report.csv", "import_report", import_report)

@@ -44,6 +44,9 @@ DEFAULTS = {
     "SEGMENTS_IMPORT_PART_ROWS": 20000,
     # RQ retries of a failed import job (each retry resumes from the checkpoint).
     "SEGMENTS_IMPORT_RETRIES": 3,
+    # Seconds without progress (no committed batch) after which a running import is shown as
+    # stalled (its worker died) and can be resumed from its checkpoint.
+    "SEGMENTS_IMPORT_STALE_AFTER": 600,
 }
 
 

@@ -21,26 +21,51 @@ Each job pushes an application context. The worker gets its app in one of two wa
   environment variable (``"package.module:create_app"``).
 
 Without Redis, :func:`launch` runs the same steps in this process: in a background thread for
-the web (the request returns at once), to the end for the CLI.
+the web (the request returns at once), to the end for the CLI. :func:`wait_for_background_imports`
+joins those threads (tests, a host shutting down cleanly). Each batch is one transaction, so a
+process stopped mid-import loses at most the batch in flight; the import then shows as stalled
+and can be resumed (:func:`resume_import`).
+
+:func:`queue_health` tells whether Redis answers and how many workers listen on the queue, so a
+queued import can say why it does not start ("import stuck at 0%" never goes unexplained).
 """
 
 import importlib
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
 
-from .imports import runner
-from .imports.models import FAILED, QUEUED, Import
+from .errors import SegmentsError
+from .imports import retention, runner
+from .imports.models import FAILED, QUEUED, RUNNING, Import
+from .models import utcnow
 
 log = logging.getLogger(__name__)
 
 _factory_app = None
 _factory_lock = threading.Lock()
 _EXECUTOR_KEY = "segments_import_executor"
+#: Seconds to wait for Redis to accept a connection before saying it cannot be reached.
+REDIS_CONNECT_TIMEOUT = 5
+
+
+class QueueUnavailable(SegmentsError):
+    """Redis (``SEGMENTS_REDIS_URL``) cannot be reached, so an import cannot be queued.
+
+    Nothing changed: the import stays as it was (``uploaded``, or stopped) and can be started
+    again once Redis answers.
+    """
+
+    status = 503
+    code = "queue_unavailable"
 
 
 # ---------------------------------------------------------------- app context inside a job
@@ -100,7 +125,67 @@ def queue(config):
     from redis import Redis
     from rq import Queue
 
-    return Queue(config["SEGMENTS_QUEUE_NAME"], connection=Redis.from_url(redis_url(config)))
+    connection = Redis.from_url(redis_url(config), socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
+    return Queue(config["SEGMENTS_QUEUE_NAME"], connection=connection)
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """What Redis says about the import queue.
+
+    ``workers``: how many RQ workers listen on ``queue`` (``None`` when Redis did not answer);
+    ``error``: why Redis could not be asked (``None`` when it answered).
+    """
+
+    queue: str
+    workers: int | None
+    error: str | None = None
+
+    @property
+    def reachable(self):
+        """True when Redis answered."""
+        return self.error is None
+
+
+def _redis_problem(error):
+    """A short description of a Redis error (never the URL: it may hold a password)."""
+    return f"{type(error).__name__}: {error}"
+
+
+def queue_health(config):
+    """Ask Redis how many workers listen on the import queue; return a :class:`QueueHealth`.
+
+    Workers that died without unregistering drop out once their heartbeat expires (RQ's worker
+    TTL, 420 s by default).
+    """
+    from redis.exceptions import RedisError
+    from rq import Worker
+
+    import_queue = queue(config)
+    try:
+        workers = len(Worker.all(queue=import_queue))
+    except RedisError as error:
+        return QueueHealth(import_queue.name, None, _redis_problem(error))
+    return QueueHealth(import_queue.name, workers)
+
+
+def _unreachable(error):
+    return QueueUnavailable(
+        "The import could not be queued: Redis (SEGMENTS_REDIS_URL) cannot be reached "
+        f"({_redis_problem(error)}). Nothing was started and the file is kept: start it again "
+        "once Redis answers.")
+
+
+def check_queue(config):
+    """Raise :class:`QueueUnavailable` unless Redis answers (no-op without Redis)."""
+    if not redis_url(config):
+        return
+    from redis.exceptions import RedisError
+
+    try:
+        queue(config).connection.ping()
+    except RedisError as error:
+        raise _unreachable(error) from error
 
 
 def _queue_for_next_job(config):
@@ -147,6 +232,21 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback):
         )
 
 
+def _mark_running(session, import_id):
+    """A queued import whose parts are all stored (a resumed one) is running from here on."""
+    session.execute(
+        sa.update(Import).where(Import.id == import_id, Import.status == QUEUED)
+        .values(status=RUNNING, started_at=sa.func.coalesce(Import.started_at, utcnow()))
+        .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def _drive(state, import_id, job_meta=None):
+    """Apply what is validated; once the import has finished, release what it no longer needs."""
+    runner.drive(state, import_id, job_meta)
+    retention.release_finished(state.db.session, import_id)
+
+
 def run_import(import_id):
     """RQ job: prepare the import and enqueue the validation of each part.
 
@@ -163,18 +263,19 @@ def run_import(import_id):
 
         if not runner.prepare(state, import_id, on_part=enqueue_part):
             return
+        _mark_running(state.db.session, import_id)
         for seq in runner.unvalidated_parts(state.db.session, import_id):
             if seq not in enqueued:  # a resumed import: parts stored by an earlier run
                 enqueue_part(seq)
         if not enqueued:  # every part was validated already: nobody else will drive
-            runner.drive(state, import_id, _job_meta())
+            _drive(state, import_id, _job_meta())
 
 
 def validate_part(import_id, seq):
     """RQ job: validate part ``seq`` of an import, then apply what is validated, in order."""
     with job_context() as state:
         runner.validate_part(state, import_id, seq)
-        runner.drive(state, import_id, _job_meta())
+        _drive(state, import_id, _job_meta())
 
 
 # ---------------------------------------------------------------- in-process
@@ -184,10 +285,11 @@ def run_in_process(state, import_id):
     """Run every step of an import in this process, to the end (the CLI; tests; the thread)."""
     if not runner.prepare(state, import_id):
         return
+    _mark_running(state.db.session, import_id)
     for seq in runner.unvalidated_parts(state.db.session, import_id):
         runner.validate_part(state, import_id, seq)
-        runner.drive(state, import_id)
-    runner.drive(state, import_id)
+        _drive(state, import_id)
+    _drive(state, import_id)
 
 
 def _run_in_thread(app, import_id):
@@ -205,14 +307,55 @@ def _run_in_thread(app, import_id):
                                "the log and resume the import.")
 
 
-def _executor(app):
-    executor = app.extensions.get(_EXECUTOR_KEY)
-    if executor is None:
-        # One import at a time per process without Redis: SQLite, the embedded default, allows
-        # only one writer anyway.
-        executor = app.extensions[_EXECUTOR_KEY] = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="segments-import")
-    return executor
+class _Background:
+    """The in-process imports of one app: one thread (SQLite, the embedded default, allows only
+    one writer anyway), and the futures still running, so that they can be joined."""
+
+    def __init__(self):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segments-import")
+        self.pending = set()
+        self.lock = threading.Lock()
+
+    def submit(self, function, *args):
+        future = self.executor.submit(function, *args)
+        with self.lock:
+            self.pending.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future):
+        with self.lock:
+            self.pending.discard(future)
+
+    def running(self):
+        with self.lock:
+            return set(self.pending)
+
+
+def _background(app):
+    background = app.extensions.get(_EXECUTOR_KEY)
+    if background is None:
+        background = app.extensions[_EXECUTOR_KEY] = _Background()
+    return background
+
+
+def wait_for_background_imports(app, timeout=None):
+    """Wait until the in-process imports ``app`` started in background threads have ended.
+
+    Returns True when none is left running, False when ``timeout`` seconds passed first. Call it
+    before tearing down the database under an app (tests), or when stopping a host cleanly.
+    """
+    background = app.extensions.get(_EXECUTOR_KEY)
+    if background is None:
+        return True
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        running = background.running()
+        if not running:
+            return True
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            return False
+        wait_for_futures(running, timeout=left)
 
 
 def launch(state, imp, *, wait=False):
@@ -222,7 +365,12 @@ def launch(state, imp, *, wait=False):
     runs in a background thread. Returns the RQ job id, or ``None`` when run in-process.
     """
     if redis_url(state.config) and not wait:
-        job = _enqueue(state.config, "run_import", imp.id)
+        from redis.exceptions import RedisError
+
+        try:
+            job = _enqueue(state.config, "run_import", imp.id)
+        except RedisError as error:
+            raise _unreachable(error) from error
         imp.job_id = job.id
         state.db.session.commit()
         return job.id
@@ -230,22 +378,34 @@ def launch(state, imp, *, wait=False):
         run_in_process(state, imp.id)
     else:
         app = current_app._get_current_object()
-        _executor(app).submit(_run_in_thread, app, imp.id)
+        _background(app).submit(_run_in_thread, app, imp.id)
     return None
 
 
 def resume_import(state, import_id, *, wait=False):
-    """Continue an import that stopped (failed, or its worker died) from its checkpoint.
+    """Continue an import that stopped (failed, or stalled: its worker died) from its checkpoint.
 
-    A failed import is set back to queued first. Already-committed batches are not applied
-    again; returns what :func:`launch` returns.
+    A failed or stalled import is set back to queued first (so it shows as waiting for a
+    worker). Already-committed batches are not applied again; returns what :func:`launch`
+    returns. When Redis cannot be reached, the import is left as it was and
+    :class:`QueueUnavailable` is raised.
     """
+    from .imports.liveness import is_stalled
+
     session = state.db.session
     imp = session.get(Import, import_id)
-    if imp.status == FAILED:
+    before = (imp.status, imp.error_code, imp.error_message, imp.finished_at, imp.updated_at)
+    if imp.status == FAILED or is_stalled(imp, state.config):
         imp.status, imp.error_code, imp.error_message, imp.finished_at = QUEUED, None, None, None
+        imp.updated_at = utcnow()  # queued again now (it may have been queued already)
     session.commit()
-    return launch(state, imp, wait=wait)
+    try:
+        return launch(state, imp, wait=wait)
+    except QueueUnavailable:
+        session.rollback()
+        imp.status, imp.error_code, imp.error_message, imp.finished_at, imp.updated_at = before
+        session.commit()
+        raise
 
 
 # ---------------------------------------------------------------- the worker command

@@ -18,6 +18,7 @@ from contact_segments import Actor
 from contact_segments.demo import create_app
 from contact_segments.demo.models import Account, User, db
 from contact_segments.hooks.markers import hookimpl
+from contact_segments.jobs import wait_for_background_imports
 from contact_segments.models import Contact, VERSION_TABLE, metadata as plugin_metadata
 
 POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
@@ -136,6 +137,9 @@ def app(database_url, app_config):
     application = create_app(config)
     with application.app_context():
         yield application
+        # An in-process import may still run in its background thread: let it end before the
+        # tables are emptied under it.
+        assert wait_for_background_imports(application, timeout=60), "an import thread did not end"
         db.session.remove()
         _empty_all_tables(db.engine)
         db.engine.dispose()

@@ -1,5 +1,5 @@
-"""The import commands of ``flask segments``: ``import``, ``import-resume``, ``import-report``
-and ``worker`` (registered on the group of :mod:`contact_segments.cli`).
+"""The import commands of ``flask segments``: ``import``, ``import-resume``, ``import-report``,
+``imports-cleanup`` and ``worker`` (registered on the group of :mod:`contact_segments.cli`).
 
 ``flask segments import FILE --account ID [--replace] [--dry-run] [--json] [--enqueue]`` runs
 the import to the end in this process and prints its summary; exit status 0 when the file was
@@ -18,7 +18,7 @@ from .. import jobs
 from ..actor import Actor
 from ..cli import ID, OneLineCommand, account_command, segments_cli
 from ..errors import InvalidInput
-from . import service
+from . import retention, service
 from .models import REFUSED, Import
 
 
@@ -110,6 +110,7 @@ def import_resume_command(import_id, enqueue, as_json):
     if imp is None:
         raise InvalidInput(f"There is no import with id {import_id}.")
     scope = state.scope(Actor.system(imp.account_id))
+    retention.ensure_file_kept(state.db.session, imp)
     jobs.resume_import(state, import_id, wait=not enqueue)
     if enqueue:
         click.echo(f"Import {import_id} queued again.")
@@ -131,6 +132,21 @@ def import_report_command(scope, as_json, import_id, output):
         return
     for piece in pieces:
         click.echo(piece, nl=False)
+
+
+@segments_cli.command("imports-cleanup", cls=OneLineCommand)
+@click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS",
+              help="Clean up imports that ended (or uploads never started) more than DAYS days ago.")
+@click.option("--account", "account_id", type=ID, default=None, help="Only this account's imports.")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@with_appcontext
+def imports_cleanup_command(days, account_id, dry_run):
+    """Delete the stored files of old imports (records, counts and reports stay)."""
+    state = current_app.extensions["segments"]
+    done = retention.clean_up(state.db.session, days, account_id=account_id, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} the stored files of {done.imports} import(s) "
+               f"({done.bytes_freed / (1024 * 1024):.1f} MB).")
 
 
 @segments_cli.command("worker", cls=OneLineCommand)

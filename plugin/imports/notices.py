@@ -9,6 +9,9 @@ from ..hooks.events import ImportFinished, Notice
 from .models import FAILED, FINISHED, REFUSED
 
 QUEUED_MESSAGE = "You will be notified when your bulk import is ready."
+#: A preview (dry run) is not the import: it says so, and that nothing will change.
+PREVIEW_QUEUED_MESSAGE = ("Your preview is being prepared: you will be notified when it is ready. "
+                          "A preview changes nothing.")
 
 
 def report_link(config, import_id):
@@ -47,8 +50,8 @@ def notify(state, imp, kind, level, message, link=None):
 
 
 def notify_queued(state, imp):
-    """Tell the user the import is queued (call after the commit that queued it)."""
-    notify(state, imp, "import_queued", "info", QUEUED_MESSAGE)
+    """Tell the user the import (or the preview) is queued (call after the commit that queued it)."""
+    notify(state, imp, "import_queued", "info", PREVIEW_QUEUED_MESSAGE if imp.dry_run else QUEUED_MESSAGE)
 
 
 def notify_ended(state, imp):

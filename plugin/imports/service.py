@@ -1,5 +1,5 @@
 """The import operations every interface calls (API, CLI, pages): upload, start, dry run,
-status, history, summary and report. Each takes a :class:`~contact_segments.scope.Scope`, checks
+resume, status, history, summary and report. Each takes a :class:`~contact_segments.scope.Scope`, checks
 the ``import`` permission and sees only the imports of the scope's account (another account's
 import is "not found").
 """
@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from .. import jobs
 from ..errors import Conflict, InvalidInput, NotFound
 from .errors import FileRefused
-from .models import QUEUED, REFUSED, UPLOADED, Import
+from .liveness import is_stalled, waiting
+from .models import FAILED, QUEUED, REFUSED, UPLOADED, Import
 from .notices import notify_queued
 from .reading import open_rows
 from .report import iter_report_csv, report_filename, summary
+from .retention import EXPIRED_CODE, ensure_file_kept
 from .runner import limits_from, refuse
 from .storage import StoredFile, copy_file, store_file
 
@@ -80,16 +82,51 @@ def start(scope, import_id, *, wait=False):
     """Queue an uploaded import and notify the user; return the :class:`Import`.
 
     It runs on RQ when ``SEGMENTS_REDIS_URL`` is set, else in this process (``wait=True`` runs it
-    to the end before returning, as the CLI does; otherwise in a background thread).
+    to the end before returning, as the CLI does; otherwise in a background thread). When Redis
+    cannot be reached, :class:`~contact_segments.jobs.QueueUnavailable` is raised and the import
+    stays ``uploaded``, ready to be started again.
     """
     imp = get_import(scope, import_id)
     if imp.status != UPLOADED:
         raise Conflict(f"Import {imp.id} was already started (it is {imp.status}). Upload the file "
                        "again to import it once more.", code="already_started")
+    if not wait:
+        jobs.check_queue(scope.state.config)
     imp.status = QUEUED
     scope.session.commit()
     notify_queued(scope.state, imp)
-    jobs.launch(scope.state, imp, wait=wait)
+    try:
+        jobs.launch(scope.state, imp, wait=wait)
+    except jobs.QueueUnavailable:
+        scope.session.rollback()
+        imp.status = UPLOADED
+        scope.session.commit()
+        raise
+    scope.session.refresh(imp)
+    return imp
+
+
+def can_resume(scope, imp):
+    """True when ``imp`` stopped before its end (failed, or stalled) and can be resumed."""
+    if imp.status == FAILED:
+        return imp.error_code != EXPIRED_CODE
+    return is_stalled(imp, scope.state.config)
+
+
+def resume(scope, import_id):
+    """Continue a failed or stalled import of the account from its checkpoint; return it.
+
+    Rows already imported are not imported again. Raises :class:`Conflict` when the import is
+    not stopped (``not_resumable``) or its file was removed by the clean-up (``file_removed``),
+    and :class:`~contact_segments.jobs.QueueUnavailable` when Redis cannot be reached (the import
+    is left as it was).
+    """
+    imp = get_import(scope, import_id)
+    if not can_resume(scope, imp):
+        raise Conflict(f"Import {imp.id} is {imp.status}: only an import that failed or stalled "
+                       "(no progress for a while) can be resumed.", code="not_resumable")
+    ensure_file_kept(scope.session, imp)
+    jobs.resume_import(scope.state, imp.id)
     scope.session.refresh(imp)
     return imp
 
@@ -131,9 +168,20 @@ def list_imports(scope, *, limit=20, before_id=None):
     return list(scope.session.execute(query.order_by(Import.id.desc()).limit(limit)).scalars())
 
 
-def status(imp):
-    """Return the status and progress of ``imp`` as a JSON-ready dict."""
+def status(imp, scope=None):
+    """Return the status and progress of ``imp`` as a JSON-ready dict.
+
+    With the ``scope`` of the reader it also says whether the import ``stalled`` and
+    ``can_resume``, and, while it is queued on RQ, why it is ``waiting`` (see
+    :func:`contact_segments.imports.liveness.waiting`; the reason is worded for the reader's
+    role).
+    """
     total = imp.rows_total or 0
+    extra = {}
+    if scope is not None:
+        config = scope.state.config
+        extra = {"stalled": is_stalled(imp, config), "can_resume": can_resume(scope, imp),
+                 "waiting": waiting(imp, config, scope.actor)}
     return {
         "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
         "replace": imp.replace, "rows_total": total, "rows_validated": imp.rows_validated,
@@ -143,6 +191,7 @@ def status(imp):
         "encoding": imp.encoding, "delimiter": imp.delimiter,
         "error": {"code": imp.error_code, "message": imp.error_message} if imp.error_code else None,
         "created_at": imp.created_at, "started_at": imp.started_at, "finished_at": imp.finished_at,
+        "updated_at": imp.updated_at, **extra,
     }
 
 

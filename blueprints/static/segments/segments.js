@@ -316,8 +316,12 @@
       getJSON(progress.getAttribute("data-import-status-url")).then(function (data) {
         bar.max = data.progress_max; bar.value = data.progress_value;
         if (text && data.progress_label) { text.textContent = data.progress_label; }
+        if (text) {
+          var problem = !!(data.waiting && data.waiting.problem);
+          text.classList.toggle("seg-message", problem); text.classList.toggle("seg-message--error", problem);
+        }
         progress.setAttribute("data-status", data.status);
-        if (data.ended) {
+        if (data.ended || data.can_resume) {
           if (window.segmentsPollNotifications) { window.segmentsPollNotifications(); }
           setTimeout(function () { window.location.reload(); }, 300);
         } else { setTimeout(tick, 500); }
