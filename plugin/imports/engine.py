@@ -1,12 +1,13 @@
 """Matching validated rows to the account's contacts and applying them, one batch at a time.
 
-:func:`apply_batch` is set-based: for a batch of (say) 2,000 rows it runs a few ``IN`` queries
+:func:`apply_batch` is set-based: for a batch of (say) 5,000 rows it runs a few look-ups
 (contacts by External ID, mobile and email through the per-account unique indexes; their
 memberships; the lines of this import that already touched them), works out every row's outcome
-in Python, then writes with a handful of statements (:mod:`~contact_segments.imports.bulk`): one
+in Python (a few microseconds per row: plain dicts and tuples), then writes with a handful of
+statements (:mod:`~contact_segments.imports.bulk`, ``COPY`` on PostgreSQL): one
 ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for the new contacts, one UPDATE for the changed
-ones, one membership insert, a delete per segment losing members, the member counts, the row
-outcomes and the unknown segment names. No statement per row. The caller owns the transaction (see
+ones, one membership insert, one membership delete, the member counts, the row outcomes and the
+unknown segment names. No statement per row. The caller owns the transaction (see
 :mod:`contact_segments.imports.runner`).
 
 Rules (issue 3):
@@ -27,8 +28,9 @@ Rules (issue 3):
 """
 
 import difflib
-from collections import defaultdict
-from dataclasses import dataclass, field
+import operator
+from collections import Counter
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -42,12 +44,10 @@ from .storage import VALUE_FIELDS
 
 #: Identifier fields, in matching priority.
 KEY_FIELDS = ("external_id", "mobile", "email")
-#: Values per ``IN`` list / multi-row statement (under SQLite's bound-parameter limit).
-CHUNK = 1000
 #: Earlier lines named in a duplicate warning before "and N more".
 SHOWN_LINES = 10
-_OUTCOME_COLUMNS = ("import_id", "line", "outcome", "contact_id", "codes", "issues")
-_UNKNOWN_COLUMNS = ("import_id", "name_key", "line", "name", "suggestion")
+_OUTCOME_COLUMNS = ("line", "outcome", "contact_id", "codes", "issues")
+_UNKNOWN_COLUMNS = ("name_key", "line", "name", "suggestion")
 
 
 class RaceLost(Exception):
@@ -72,6 +72,7 @@ class SegmentIndex:
     def __init__(self, segments):
         self.by_key = {segment_name_key(name): SegmentRef(segment_id, name) for segment_id, name in segments}
         self._suggestions = {}
+        self._by_name = {}  # name as written -> SegmentRef or None
 
     @classmethod
     def load(cls, session, account_id):
@@ -82,7 +83,11 @@ class SegmentIndex:
 
     def get(self, name):
         """Return the :class:`SegmentRef` named ``name`` (case, spaces, Unicode form ignored) or ``None``."""
-        return self.by_key.get(segment_name_key(name))
+        try:
+            return self._by_name[name]
+        except KeyError:
+            found = self._by_name[name] = self.by_key.get(segment_name_key(name))
+            return found
 
     def suggest(self, name):
         """Return the existing segment name closest to ``name``, or ``None`` when none is close."""
@@ -93,16 +98,18 @@ class SegmentIndex:
         return self._suggestions[key]
 
 
-@dataclass(eq=False)
 class _Contact:
     """A contact as the batch sees it: its stored state and the state the rows give it."""
 
-    id: int  # negative: not created yet
-    values: dict
-    segments: set
-    original_values: dict | None = None  # None: new contact
-    original_segments: set = field(default_factory=set)
-    lines: list = field(default_factory=list)  # lines of this import that touched it
+    __slots__ = ("id", "values", "segments", "original_values", "original_segments", "lines")
+
+    def __init__(self, contact_id, values, original_values=None):
+        self.id = contact_id  # negative: not created yet
+        self.values = values
+        self.segments = set()
+        self.original_values = original_values  # None: a new contact
+        self.original_segments = set()
+        self.lines = []  # lines of this import that touched it
 
     @property
     def new(self):
@@ -126,10 +133,12 @@ def _header(field_name):
     return COLUMN_BY_KEY[field_name].header
 
 
-def _chunks(values, size=CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+def _values_getter(fields):
+    """A function returning the tuple of a values dict's ``fields``."""
+    if len(fields) == 1:
+        name = fields[0]
+        return lambda values: (values[name],)
+    return operator.itemgetter(*fields)
 
 
 class _Plan:
@@ -144,91 +153,101 @@ class _Plan:
         self.segments = segments
         self.fields = [name for name in VALUE_FIELDS if contacts.has(name)]
         self.key_fields = [name for name in KEY_FIELDS if contacts.has(name)]
+        # (position in a record's values, field name): the fields the contact table has.
+        self.positions = [(VALUE_FIELDS.index(name), name) for name in self.fields]
+        self.key_positions = [(VALUE_FIELDS.index(name), name) for name in self.key_fields]
         self.by_id = {}
-        self.index = defaultdict(list)  # (field, value) -> [contact ids]
+        self.index = {}  # (field, value) -> [contact ids]
         self.next_temp_id = -1
-        self.outcomes = []  # [line, outcome, contact or None, issues]
+        self.outcomes = []  # (line, outcome, contact or None, issues)
         self.unknown = []  # (name_key, line, name, suggestion)
 
     # ------------------------------------------------------------------ reading
     def load(self, rows):
         """Read the contacts the rows name, their memberships and earlier lines of this import."""
-        contacts = self.contacts
-        id_col = contacts.col("id")
-        columns = [contacts.col(name) for name in self.fields]
-        for name in self.key_fields:
-            wanted = sorted({getattr(row, name) for row in rows if not row.errors and getattr(row, name)})
-            column = contacts.col(name)
-            for chunk in _chunks(wanted):
-                query = sa.select(id_col, *columns).where(contacts.in_account(self.account_id))
-                result = self.session.execute(bulk.select_matching(self.session, query, column, chunk))
-                for record in result:
-                    if record[0] not in self.by_id:
-                        values = dict(zip(self.fields, record[1:]))
-                        self._add(_Contact(record[0], values, set(), dict(values)))
-        existing = list(self.by_id)
+        contacts, session = self.contacts, self.session
+        query = sa.select(contacts.col("id"), *(contacts.col(name) for name in self.fields)).where(
+            contacts.in_account(self.account_id))
+        for position, name in self.key_positions:
+            wanted = sorted({row.values[position] for row in rows if not row.errors and row.values[position]})
+            for record in bulk.fetch_matching(session, query, contacts.col(name), wanted):
+                if record[0] not in self.by_id:
+                    values = dict(zip(self.fields, record[1:]))
+                    self._add(_Contact(record[0], values, dict(values)))
+        existing = sorted(self.by_id)
+        if not existing:
+            return
         memberships = (sa.select(Membership.contact_id, Membership.segment_id)
                        .join(Segment, Segment.id == Membership.segment_id)
                        .where(Segment.account_id == self.account_id))
+        for contact_id, segment_id in bulk.fetch_matching(session, memberships, Membership.contact_id, existing):
+            contact = self.by_id[contact_id]
+            contact.segments.add(segment_id)
+            contact.original_segments.add(segment_id)
         earlier_lines = sa.select(ImportRow.contact_id, ImportRow.line).where(
             ImportRow.import_id == self.import_id)
-        for chunk in _chunks(existing):
-            for contact_id, segment_id in self.session.execute(
-                    bulk.select_matching(self.session, memberships, Membership.contact_id, chunk)):
-                contact = self.by_id[contact_id]
-                contact.segments.add(segment_id)
-                contact.original_segments.add(segment_id)
-            for contact_id, line in sorted(self.session.execute(
-                    bulk.select_matching(self.session, earlier_lines, ImportRow.contact_id, chunk)),
-                    key=lambda pair: pair[1]):
-                self.by_id[contact_id].lines.append(line)
+        for contact_id, line in sorted(bulk.fetch_matching(session, earlier_lines, ImportRow.contact_id, existing),
+                                       key=operator.itemgetter(1)):
+            self.by_id[contact_id].lines.append(line)
 
     def _add(self, contact):
         self.by_id[contact.id] = contact
-        self._index(contact)
-
-    def _index(self, contact):
-        index = self.index
+        values = contact.values
         for name in self.key_fields:
-            value = contact.values.get(name)
-            if value:
-                ids = index[(name, value)]
-                if contact.id not in ids:
-                    ids.append(contact.id)
+            if values.get(name):
+                self._index(name, values[name], contact.id)
+
+    def _index(self, name, value, contact_id):
+        ids = self.index.get((name, value))
+        if ids is None:
+            self.index[(name, value)] = [contact_id]
+        elif contact_id not in ids:
+            ids.append(contact_id)
 
     # ------------------------------------------------------------------ deciding
     def decide(self, row):
         """Work out the outcome of one row, updating the batch's view of its contact."""
-        issues = [["error", *issue[1:]] for issue in row.errors]
-        issues += [["warning", *issue[1:]] for issue in row.warnings]
-        known = self._segment_ids(row, issues)
-        contact = None
-        if not row.errors:
-            contact = self._match(row, issues)
+        errors, warnings = row.errors, row.warnings
+        issues = []
+        if errors or warnings:
+            issues = [["error", *issue] for issue in errors] + [["warning", *issue] for issue in warnings]
+        known = self._segment_ids(row, issues) if row.segment_names else ()
+        contact = None if errors else self._match(row, issues)
         if contact is None:
-            self.outcomes.append([row.line, ROW_FAILED, None, issues])
+            self.outcomes.append((row.line, ROW_FAILED, None, issues))
             return
-        seen = list(contact.lines)
-        before = (dict(contact.values), set(contact.segments))
-        for name in self.fields:
-            value = getattr(row, name)
-            if value:
-                contact.values[name] = value
-        self._index(contact)
-        if self.replace and not seen and not contact.new:
-            contact.segments = set(known)
+        seen = contact.lines  # the earlier lines; this one is appended below
+        values, record = contact.values, row.values
+        changed = False
+        for position, name in self.positions:
+            value = record[position]
+            if value and values[name] != value:
+                values[name] = value
+                changed = True
+        if changed or not seen:
+            for position, name in self.key_positions:
+                if record[position]:
+                    self._index(name, record[position], contact.id)
+        new = contact.original_values is None
+        if self.replace and not seen and not new:
+            known = set(known)
+            if known != contact.segments:
+                contact.segments = known
+                changed = True
         else:
-            contact.segments.update(known)
-        if contact.new and not seen:
+            segments = contact.segments
+            for segment_id in known:
+                if segment_id not in segments:
+                    segments.add(segment_id)
+                    changed = True
+        if new and not seen:
             outcome = CREATED
-        elif (contact.values, contact.segments) != before:
-            outcome = UPDATED
         else:
-            outcome = UNCHANGED
+            outcome = UPDATED if changed else UNCHANGED
         if seen:
             issues.append(["warning", None, "duplicate_in_file", self._duplicate_message(row.line, seen)])
-        contact.lines.append(row.line)
-        self.outcomes.append([row.line, outcome, contact, issues])
+        seen.append(row.line)
+        self.outcomes.append((row.line, outcome, contact, issues))
 
     def _segment_ids(self, row, issues):
         known = []
@@ -247,32 +266,38 @@ class _Plan:
         return known
 
     def _match(self, row, issues):
-        found = []  # (field, value, contact)
-        for name in self.key_fields:
-            value = getattr(row, name)
-            for contact_id in self.index.get((name, value), ()) if value else ():
-                if all(contact_id != other.id for _, _, other in found):
-                    found.append((name, value, self.by_id[contact_id]))
-        if len(found) > 1:
+        found = None  # [(field, value, contact id)]
+        record, index = row.values, self.index
+        for position, name in self.key_positions:
+            value = record[position]
+            ids = index.get((name, value)) if value else None
+            for contact_id in ids or ():
+                if found is None:
+                    found = [(name, value, contact_id)]
+                elif all(contact_id != other for _, _, other in found):
+                    found.append((name, value, contact_id))
+        if found is not None and len(found) > 1:
             (f1, v1, c1), (f2, v2, c2) = found[:2]
             issues.append(["error", None, "contact_conflict",
                            f'Line {row.line} names two different contacts: {_header(f1)} "{v1}" '
-                           f'belongs to {c1.describe()} and {_header(f2)} "{v2}" belongs to '
-                           f"{c2.describe()}. Correct the row so that all its identifiers belong "
-                           "to one contact, or leave the wrong one blank."])
+                           f'belongs to {self.by_id[c1].describe()} and {_header(f2)} "{v2}" belongs '
+                           f"to {self.by_id[c2].describe()}. Correct the row so that all its "
+                           "identifiers belong to one contact, or leave the wrong one blank."])
             return None
         if found:
-            name, value, contact = found[0]
+            name, value, contact_id = found[0]
+            contact = self.by_id[contact_id]
             stored_external_id = contact.values.get("external_id")
-            if row.external_id and stored_external_id and stored_external_id != row.external_id:
+            external_id = record[_EXTERNAL_ID]
+            if external_id and stored_external_id and stored_external_id != external_id:
                 issues.append(["error", _header("external_id"), "external_id_mismatch",
                                f'Line {row.line}: {_header(name)} "{value}" belongs to '
                                f'{contact.describe()}, whose External ID is "{stored_external_id}", '
-                               f'not "{row.external_id}". Check the External ID, or leave it blank '
+                               f'not "{external_id}". Check the External ID, or leave it blank '
                                "to update that contact."])
                 return None
             return contact
-        contact = _Contact(self.next_temp_id, {name: None for name in self.fields}, set())
+        contact = _Contact(self.next_temp_id, dict.fromkeys(self.fields))
         self.next_temp_id -= 1
         self.by_id[contact.id] = contact
         return contact
@@ -297,28 +322,41 @@ class _Plan:
         rows = []
         for line, outcome, contact, issues in self.outcomes:
             counts[outcome] += 1
-            warned += any(issue[0] == "warning" for issue in issues)
-            rows.append({
-                "import_id": self.import_id, "line": line, "outcome": outcome,
-                "contact_id": contact.id if contact is not None else None,
-                "codes": " ".join(dict.fromkeys(issue[2] for issue in issues))[:400] or None,
-                "issues": issues or None,
-            })
-        bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows)
-        unknown = [{"import_id": self.import_id, "name_key": key[:400], "line": line,
-                    "name": name[:400], "suggestion": suggestion}
-                   for key, line, name, suggestion in self.unknown]
-        bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown)
+            contact_id = contact.id if contact is not None else None
+            if issues:
+                warned += any(issue[0] == "warning" for issue in issues)
+                codes = " ".join(dict.fromkeys(issue[2] for issue in issues))[:400]
+                rows.append((line, outcome, contact_id, codes, issues))
+            else:
+                rows.append((line, outcome, contact_id, None, None))
+        constants = {"import_id": self.import_id}
+        bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows, constants)
+        unknown = [(key[:400], line, name[:400], suggestion) for key, line, name, suggestion in self.unknown]
+        bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown, constants)
         return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed}
+
+    def _stamp(self):
+        contacts = self.contacts
+        return {contacts.col("updated_at").key: utcnow()} if contacts.has("updated_at") else {}
 
     def _insert_new_contacts(self):
         new = [contact for contact in self.by_id.values() if contact.new and contact.lines]
         if not new:
             return
         contacts = self.contacts
-        table = contacts.table
-        keys = {name: contacts.col(name).key for name in self.fields}
-        stamp = {contacts.col("updated_at").key: utcnow()} if contacts.has("updated_at") else {}
+        columns = [contacts.col(name).key for name in self.fields]
+        row_of = _values_getter(self.fields)
+        rows = [row_of(contact.values) for contact in new]
+        constants = {contacts.col("account_id").key: self.account_id, **self._stamp()}
+        try:
+            ids = bulk.insert_new(self.session, contacts.table, contacts.col("id").key, columns, rows,
+                                  constants)
+        except bulk.DuplicateKey as clash:
+            raise RaceLost(f"a new contact was created meanwhile ({clash})") from clash
+        if ids is not None:
+            for contact, contact_id in zip(new, ids):
+                contact.id = contact_id
+            return
         by_key = {}
         for contact in new:
             for name in self.key_fields:
@@ -326,11 +364,8 @@ class _Plan:
                     by_key[(name, contact.values[name])] = contact
                     break
         returning = [contacts.col("id")] + [contacts.col(name) for name in self.key_fields]
-        columns = [contacts.col("account_id").key, *stamp, *keys.values()]
-        rows = [{contacts.col("account_id").key: self.account_id, **stamp,
-                 **{keys[name]: contact.values[name] for name in self.fields}} for contact in new]
         resolved = 0
-        for record in bulk.insert_returning(self.session, table, columns, rows, returning):
+        for record in bulk.insert_returning(self.session, contacts.table, columns, rows, returning, constants):
             for name, value in zip(self.key_fields, record[1:]):
                 contact = by_key.get((name, value)) if value else None
                 if contact is not None and contact.id < 0:
@@ -346,50 +381,39 @@ class _Plan:
         if not changed:
             return
         contacts = self.contacts
-        keys = {name: contacts.col(name).key for name in self.fields}
-        stamp = {contacts.col("updated_at").key: utcnow()} if contacts.has("updated_at") else {}
-        id_key = contacts.col("id").key
-        rows = [{id_key: contact.id, **stamp, **{keys[name]: contact.values[name] for name in self.fields}}
-                for contact in changed]
-        bulk.update_by_key(self.session, contacts.table, id_key, [*stamp, *keys.values()], rows,
+        row_of = _values_getter(self.fields)
+        rows = [(contact.id, *row_of(contact.values)) for contact in changed]
+        bulk.update_by_key(self.session, contacts.table, contacts.col("id").key,
+                           [contacts.col(name).key for name in self.fields], rows, self._stamp(),
                            where=[contacts.in_account(self.account_id)])
 
     def _write_memberships(self):
-        to_add, to_remove = defaultdict(list), defaultdict(list)
+        to_add, to_add_new, to_remove = [], [], []
         for contact in self.by_id.values():
-            if contact.id < 0:
+            if contact.new:  # created by this batch: no membership can exist yet
+                to_add_new += [(segment_id, contact.id) for segment_id in contact.segments]
                 continue
             for segment_id in contact.segments - contact.original_segments:
-                to_add[segment_id].append(contact.id)
-            for segment_id in contact.original_segments - contact.segments:
-                to_remove[segment_id].append(contact.id)
-        added = removed = 0
-        pairs = [{"segment_id": segment_id, "contact_id": contact_id}
-                 for segment_id, contact_ids in to_add.items() for contact_id in contact_ids]
-        joined = defaultdict(int)
-        for (segment_id,) in bulk.insert_returning(self.session, Membership.__table__,
-                                                   ["segment_id", "contact_id"], pairs,
-                                                   [Membership.segment_id]):
-            joined[segment_id] += 1
-        for segment_id, count in joined.items():
-            adjust_member_count(self.session, segment_id, count)
-            added += count
-        for segment_id, contact_ids in to_remove.items():
-            count = 0
-            for chunk in _chunks(sorted(contact_ids)):
-                count += self.session.execute(
-                    sa.delete(Membership)
-                    .where(Membership.segment_id == segment_id,
-                           bulk.is_in(self.session, Membership.contact_id, chunk))
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-            adjust_member_count(self.session, segment_id, -count)
-            removed += count
-        return added, removed
+                to_add.append((segment_id, contact.id))
+            if contact.original_segments:
+                for segment_id in contact.original_segments - contact.segments:
+                    to_remove.append((segment_id, contact.id))
+        columns = ["segment_id", "contact_id"]
+        joined = Counter(segment_id for (segment_id,) in bulk.insert_returning(
+            self.session, Membership.__table__, columns, to_add, [Membership.segment_id]))
+        bulk.insert_rows(self.session, Membership.__table__, columns, to_add_new)
+        joined.update(segment_id for segment_id, _ in to_add_new)
+        left = bulk.delete_pairs(self.session, Membership.__table__, *columns, to_remove)
+        for segment_id in sorted({*joined, *left}):
+            adjust_member_count(self.session, segment_id, joined.get(segment_id, 0) - left.get(segment_id, 0))
+        return sum(joined.values()), sum(left.values())
+
+
+_EXTERNAL_ID = VALUE_FIELDS.index("external_id")
 
 
 def apply_batch(session, contacts, account_id, import_id, replace, rows, segments):
-    """Match and apply one batch of :class:`~contact_segments.imports.validation.ValidatedRow`.
+    """Match and apply one batch of :class:`~contact_segments.imports.storage.RowRecord`.
 
     ``contacts``: the :class:`~contact_segments.contacts.ContactMapping`; ``segments``: the
     account's :class:`SegmentIndex`; ``replace``: the "Replace existing segment data" option.
@@ -400,6 +424,7 @@ def apply_batch(session, contacts, account_id, import_id, replace, rows, segment
     """
     plan = _Plan(session, contacts, account_id, import_id, replace, segments)
     plan.load(rows)
+    decide = plan.decide
     for row in rows:
-        plan.decide(row)
+        decide(row)
     return BatchOutcome(plan.write())

@@ -39,7 +39,7 @@ from .models import (
 from .notices import announce_ended, notify_ended
 from .reading import ImportLimits, open_rows
 from .storage import (
-    StoredFile, pack_source_rows, pack_validated_rows, unpack_source_rows, unpack_validated_rows,
+    StoredFile, pack_source_rows, pack_validated_rows, unpack_source_rows, unpack_validated_records,
 )
 from .validation import validate_row
 
@@ -267,7 +267,7 @@ def _drive_locked(state, import_id, job_meta):
             if blob is None:
                 session.rollback()
                 return True
-            cache = {seq: unpack_validated_rows(blob)}
+            cache = {seq: unpack_validated_records(blob)}
         start = rows_done - seq * imp.part_rows
         batch = cache[seq][start:start + imp.batch_size]
         try:
@@ -320,7 +320,7 @@ def _dry_run(state, imp, job_meta):
         done, last_line = 0, 0
         try:
             for seq in range(imp.parts_total):
-                rows = unpack_validated_rows(_validated_blob(session, imp.id, seq))
+                rows = unpack_validated_records(_validated_blob(session, imp.id, seq))
                 for start in range(0, len(rows), imp.batch_size):
                     batch = rows[start:start + imp.batch_size]
                     outcome = apply_batch(session, state.contacts, imp.account_id, imp.id,

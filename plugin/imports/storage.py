@@ -3,14 +3,19 @@
 * The uploaded file: :func:`store_file` writes it in chunks (``segments_import_chunk``);
   :class:`StoredFile` reads it back as a seekable binary stream, one chunk in memory at a time.
 * A part of the file (``segments_import_part``): :func:`pack_source_rows` /
-  :func:`unpack_source_rows` for the rows as read, :func:`pack_validated_rows` /
-  :func:`unpack_validated_rows` for the validated rows. Compressed JSON: compact, and safe to
-  read back (no pickle).
+  :func:`unpack_source_rows` for the rows as read (compressed JSON), :func:`pack_validated_rows`
+  / :func:`unpack_validated_records` for the validated rows. Validated rows are read back by the
+  one process that applies them, a million times per million-row import, so they are stored as
+  compressed ``marshal`` data of plain tuples (strings, numbers, ``None``): about ten times
+  cheaper to read back than JSON turned into objects, and unlike pickle it can build no object
+  but those plain values. A part stored by an earlier version (compressed JSON) still reads.
 """
 
 import io
 import json
+import marshal
 import zlib
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -159,20 +164,56 @@ def unpack_raw_cells(blob):
     return payload["headers"], [(row[0], row[1]) for row in payload["rows"]]
 
 
+class RowRecord(NamedTuple):
+    """A validated row as the apply step reads it (see :func:`unpack_validated_records`).
+
+    ``values``: the contact fields in :data:`VALUE_FIELDS` order (``None`` when blank or
+    invalid); ``segment_names``: the names as written; ``errors`` and ``warnings``: tuples of
+    ``(column, code, message)``.
+    """
+
+    line: int
+    values: tuple
+    segment_names: tuple
+    errors: tuple
+    warnings: tuple
+
+
+#: First byte of a part packed by :func:`pack_validated_rows` (zlib data starts with 0x78).
+_MARSHAL_FORMAT = b"M"
+#: marshal's format version 4: stable since Python 3.4 for the plain values stored here.
+_MARSHAL_VERSION = 4
+
+
+def _issue_tuples(issues):
+    return tuple((issue.column, issue.code, issue.message) for issue in issues)
+
+
 def pack_validated_rows(rows):
-    """Pack :class:`ValidatedRow` objects into bytes."""
-    return _pack([
-        [row.line, [getattr(row, name) for name in VALUE_FIELDS], row.segment_names,
-         _issues(row.errors), _issues(row.warnings)]
+    """Pack :class:`ValidatedRow` objects into bytes (read back by :func:`unpack_validated_records`)."""
+    records = [
+        (row.line, tuple([getattr(row, name) for name in VALUE_FIELDS]), tuple(row.segment_names),
+         _issue_tuples(row.errors), _issue_tuples(row.warnings))
         for row in rows
-    ])
+    ]
+    return _MARSHAL_FORMAT + zlib.compress(marshal.dumps(records, _MARSHAL_VERSION), 1)
+
+
+def unpack_validated_records(blob):
+    """Return the :class:`RowRecord` list of a part packed by :func:`pack_validated_rows`."""
+    if blob[:1] == _MARSHAL_FORMAT:
+        return list(map(RowRecord._make, marshal.loads(zlib.decompress(blob[1:]))))
+    return [  # a part packed as JSON by an earlier version
+        RowRecord(line, tuple(values), tuple(names), tuple(map(tuple, errors)), tuple(map(tuple, warnings)))
+        for line, values, names, errors, warnings in _unpack(blob)
+    ]
 
 
 def unpack_validated_rows(blob):
     """Return the :class:`ValidatedRow` list packed by :func:`pack_validated_rows`."""
     rows = []
-    for line, values, segment_names, errors, warnings in _unpack(blob):
-        row = ValidatedRow(line, segment_names=segment_names, errors=_row_issues(line, errors),
+    for line, values, segment_names, errors, warnings in unpack_validated_records(blob):
+        row = ValidatedRow(line, segment_names=list(segment_names), errors=_row_issues(line, errors),
                            warnings=_row_issues(line, warnings))
         for name, value in zip(VALUE_FIELDS, values):
             setattr(row, name, value)
