@@ -62,7 +62,7 @@ def status_label(status):
 
 def import_label(imp):
     """The translated status of ``imp``: "Stalled" when it stopped moving, else its status."""
-    if liveness.is_stalled(imp, current_scope().state.config):
+    if liveness.is_stalled(imp, current_scope().state):
         return _("Stalled")
     return status_label(imp.status)
 

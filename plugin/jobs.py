@@ -395,7 +395,7 @@ def resume_import(state, import_id, *, wait=False):
     session = state.db.session
     imp = session.get(Import, import_id)
     before = (imp.status, imp.error_code, imp.error_message, imp.finished_at, imp.updated_at)
-    if imp.status == FAILED or is_stalled(imp, state.config):
+    if imp.status == FAILED or is_stalled(imp, state):
         imp.status, imp.error_code, imp.error_message, imp.finished_at = QUEUED, None, None, None
         imp.updated_at = utcnow()  # queued again now (it may have been queued already)
     session.commit()

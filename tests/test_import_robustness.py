@@ -232,6 +232,22 @@ def test_a_lost_in_process_queued_import_can_be_resumed_by_the_api(app, api, acc
     assert admin.get(f"/api/segments/imports/{import_id}").get_json()["created"] == 5
 
 
+def test_a_quiet_import_that_a_worker_still_holds_is_not_stalled(app, api, account, state):
+    from contact_segments.imports.locks import driver_lock
+
+    admin = api("admin")
+    import_id = api_upload(admin, csv_bytes(rows(5)))
+    # Running, no heartbeat for an hour: a long dry run, or a batch waiting for the account's lock.
+    db.session.execute(sa.update(Import).where(Import.id == import_id).values(
+        status="running", updated_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    with driver_lock(state.db.engine, import_id) as held:
+        assert held
+        status = admin.get(f"/api/segments/imports/{import_id}").get_json()
+        assert (status["stalled"], status["can_resume"]) == (False, False)
+    assert admin.get(f"/api/segments/imports/{import_id}").get_json()["stalled"] is True
+
+
 # ---------------------------------------------------------------- 3. the preview's own notice
 
 

@@ -6,16 +6,18 @@
   "queued, waiting to start" and the time it was queued.
 * **Stalled** (:func:`is_stalled`): a running import touches its ``updated_at`` with every
   committed batch (and every validated part). One that has not for ``SEGMENTS_IMPORT_STALE_AFTER``
-  seconds lost its worker (killed, out of retries, or the web process that ran it in-process was
-  restarted): it is shown as stalled and can be resumed from its checkpoint. An in-process import
-  still queued that long was lost the same way. Resuming one that was in fact alive is harmless:
-  only one worker at a time applies an import (its driver lock).
+  seconds, and whose driver lock no worker holds, lost its worker (killed, out of retries, or the
+  web process that ran it in-process was restarted): it is shown as stalled and can be resumed
+  from its checkpoint. An in-process import still queued that long was lost the same way.
+  Resuming one that was in fact alive is harmless anyway: only one worker at a time applies an
+  import (its driver lock).
 """
 
 from datetime import timezone
 
 from .. import jobs
 from ..models import utcnow
+from .locks import driver_lock
 from .models import QUEUED, RUNNING
 
 #: ``problem`` codes of :func:`waiting`.
@@ -36,13 +38,22 @@ def seconds_since(moment, now=None):
     return max(0, int(((now or utcnow()) - as_utc(moment)).total_seconds()))
 
 
-def is_stalled(imp, config, now=None):
+def is_stalled(imp, state, now=None):
     """True when ``imp`` should be moving but has shown no sign of life for
-    ``SEGMENTS_IMPORT_STALE_AFTER`` seconds (see the module's docstring)."""
+    ``SEGMENTS_IMPORT_STALE_AFTER`` seconds and no worker holds it (see the module's docstring).
+
+    ``state`` is the plugin's state (its config and database engine).
+    """
+    config = state.config
     lost_in_process = imp.status == QUEUED and not jobs.redis_url(config)
     if imp.status != RUNNING and not lost_in_process:
         return False
-    return seconds_since(imp.updated_at, now) > int(config["SEGMENTS_IMPORT_STALE_AFTER"])
+    if seconds_since(imp.updated_at, now) <= int(config["SEGMENTS_IMPORT_STALE_AFTER"]):
+        return False
+    # Quiet for long, but a worker may still hold it: a long dry run (one transaction), or a
+    # batch waiting for the account's write lock behind another import. Its driver lock says.
+    with driver_lock(state.db.engine, imp.id) as free:
+        return free
 
 
 def worker_command(config):

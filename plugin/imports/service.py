@@ -106,11 +106,14 @@ def start(scope, import_id, *, wait=False):
     return imp
 
 
-def can_resume(scope, imp):
-    """True when ``imp`` stopped before its end (failed, or stalled) and can be resumed."""
+def can_resume(scope, imp, stalled=None):
+    """True when ``imp`` stopped before its end (failed, or stalled) and can be resumed.
+
+    ``stalled``: :func:`~contact_segments.imports.liveness.is_stalled` when already known.
+    """
     if imp.status == FAILED:
         return imp.error_code != EXPIRED_CODE
-    return is_stalled(imp, scope.state.config)
+    return is_stalled(imp, scope.state) if stalled is None else stalled
 
 
 def resume(scope, import_id):
@@ -179,9 +182,9 @@ def status(imp, scope=None):
     total = imp.rows_total or 0
     extra = {}
     if scope is not None:
-        config = scope.state.config
-        extra = {"stalled": is_stalled(imp, config), "can_resume": can_resume(scope, imp),
-                 "waiting": waiting(imp, config, scope.actor)}
+        stalled = is_stalled(imp, scope.state)
+        extra = {"stalled": stalled, "can_resume": can_resume(scope, imp, stalled),
+                 "waiting": waiting(imp, scope.state.config, scope.actor)}
     return {
         "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
         "replace": imp.replace, "rows_total": total, "rows_validated": imp.rows_validated,
