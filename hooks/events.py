@@ -41,9 +41,10 @@ class SegmentDeleted:
 
 
 @dataclass(frozen=True)
-class MembersAdded:
-    """``count`` contacts joined a segment; ``contact_ids`` lists them when the caller named
-    them one by one (``None`` when a filter selected them, to keep events small)."""
+class MembersChanged:
+    """Base of :class:`MembersAdded` and :class:`MembersRemoved`: ``count`` contacts changed in a
+    segment; ``contact_ids`` lists them when the caller named them one by one (``None`` when a
+    filter selected them, to keep events small)."""
 
     account_id: int
     segment_id: int
@@ -54,15 +55,13 @@ class MembersAdded:
 
 
 @dataclass(frozen=True)
-class MembersRemoved:
-    """``count`` contacts left a segment; ``contact_ids`` as in :class:`MembersAdded`."""
+class MembersAdded(MembersChanged):
+    """``count`` contacts joined a segment."""
 
-    account_id: int
-    segment_id: int
-    segment_name: str
-    count: int
-    actor_user_id: int | None
-    contact_ids: tuple | None = None
+
+@dataclass(frozen=True)
+class MembersRemoved(MembersChanged):
+    """``count`` contacts left a segment."""
 
 
 @dataclass(frozen=True)

@@ -72,11 +72,21 @@ def insert_members(scope, segment, contact_ids=(), contact_filter=None):
     return added
 
 
-def _named_ids(contact_ids, contact_filter):
-    """The ids an event lists: those named one by one, or ``None`` when a filter chose them."""
+def _announce_change(scope, hook_name, event_class, segment, count, contact_ids, contact_filter):
+    """Announce that ``count`` members joined or left ``segment`` (nothing when none did).
+
+    The event lists the contact ids when they were named one by one, ``None`` when a filter
+    chose them.
+    """
+    if not count:
+        return
+    named = None
     if contact_ids and contact_filter is None:
-        return tuple(sorted({int(contact_id) for contact_id in contact_ids}))
-    return None
+        named = tuple(sorted({int(contact_id) for contact_id in contact_ids}))
+    scope.announce(hook_name, event_class(
+        account_id=scope.account_id, segment_id=segment.id, segment_name=segment.name,
+        count=count, actor_user_id=scope.actor.user_id, contact_ids=named,
+    ))
 
 
 def _require_selection(contact_ids, contact_filter):
@@ -92,16 +102,11 @@ def add_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     """
     scope.require("assign")
     _require_selection(contact_ids, contact_filter)
-    session = scope.session
     with scope.transaction():
         segment = segments.get_for_update(scope, segment_id)
         added = insert_members(scope, segment, contact_ids, contact_filter)
-        if added:
-            scope.announce("segments_members_added", MembersAdded(
-                account_id=scope.account_id, segment_id=segment.id, segment_name=segment.name,
-                count=added, actor_user_id=scope.actor.user_id,
-                contact_ids=_named_ids(contact_ids, contact_filter),
-            ))
+        _announce_change(scope, "segments_members_added", MembersAdded, segment, added,
+                         contact_ids, contact_filter)
     return added
 
 
@@ -126,12 +131,8 @@ def remove_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
                 Membership.segment_id == segment.id, Membership.contact_id.in_(selected)
             )).rowcount
         adjust_member_count(session, segment.id, -removed)
-        if removed:
-            scope.announce("segments_members_removed", MembersRemoved(
-                account_id=scope.account_id, segment_id=segment.id, segment_name=segment.name,
-                count=removed, actor_user_id=scope.actor.user_id,
-                contact_ids=_named_ids(contact_ids, contact_filter),
-            ))
+        _announce_change(scope, "segments_members_removed", MembersRemoved, segment, removed,
+                         contact_ids, contact_filter)
     return removed
 
 
