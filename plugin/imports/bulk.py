@@ -247,21 +247,33 @@ def delete_pairs(session, table, group_column, member_column, pairs):
     return deleted
 
 
+def _array_literal(values):
+    """``values`` (strings or integers) written as one PostgreSQL array literal: a single text
+    parameter, instead of psycopg adapting a list value by value."""
+    if all(isinstance(value, int) for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    return "{" + ",".join(
+        '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+
+
 def fetch_matching(session, query, column, values):
     """Return the rows of ``query`` whose ``column`` is one of ``values`` (a list).
 
-    On PostgreSQL each value is looked up on its own through a ``LATERAL`` subquery over a
-    staging table of the values (``OFFSET 0`` keeps the planner from flattening it). So the
-    look-up goes through the index on ``column`` even when the table's statistics are stale, as
-    they are while an import fills a new account: a plain join or ``= ANY(array)`` then risks a
-    scan of the whole account per batch, and an import that slows down as it goes.
+    On PostgreSQL each value is looked up on its own through a ``LATERAL`` subquery over
+    ``unnest(array)`` (``OFFSET 0`` keeps the planner from flattening it). So the look-up goes
+    through the index on ``column`` even when the table's statistics are stale, as they are
+    while an import fills a new account: a plain join or ``= ANY(array)`` then risks a scan of
+    the whole account per batch, and an import that slows down as it goes. The array travels as
+    one text parameter.
     """
     if not values:
         return []
     if _is_postgres(session):
-        stage = _stage(session, [("v", column.type)], [(value,) for value in values])
-        matched = query.where(column == stage.c.v).offset(0).lateral("matched")
-        return session.execute(sa.select(*matched.c).select_from(stage).join(matched, sa.true())).all()
+        array = sa.cast(sa.bindparam("values", _array_literal(values), type_=sa.Text),
+                        postgresql.ARRAY(column.type))
+        keys = sa.func.unnest(array).table_valued("v").render_derived(name="k")
+        matched = query.where(column == keys.c.v).offset(0).lateral("matched")
+        return session.execute(sa.select(*matched.c).select_from(keys).join(matched, sa.true())).all()
     found = []
     for start in range(0, len(values), SQLITE_CHUNK):
         found += session.execute(query.where(column.in_(values[start:start + SQLITE_CHUNK]))).all()

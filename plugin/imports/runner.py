@@ -21,6 +21,8 @@ None of these functions catches errors it cannot handle: a failure propagates to
 RQ worker, which records it and retries; or the in-process runner).
 """
 
+import contextlib
+import gc
 import math
 import pickle
 import tempfile
@@ -106,14 +108,16 @@ def prepare(state, import_id, on_part=None):
         seq, part_rows = stored, imp.part_rows
         header = result.header
         buffer = []
-        for row in result.iter_rows(start_after_line=last_line or 0):
-            buffer.append(row)
-            if len(buffer) == part_rows:
+        with _young_garbage_only():
+            for row in result.iter_rows(start_after_line=last_line or 0):
+                buffer.append(row)
+                if len(buffer) == part_rows:
+                    _store_part(session, imp.id, seq, seq * part_rows, header, buffer, on_part)
+                    seq, buffer = seq + 1, []
+                    _collect_young_garbage()
+            if buffer:
                 _store_part(session, imp.id, seq, seq * part_rows, header, buffer, on_part)
-                seq, buffer = seq + 1, []
-        if buffer:
-            _store_part(session, imp.id, seq, seq * part_rows, header, buffer, on_part)
-            seq += 1
+                seq += 1
     if seq != imp.parts_total:
         raise RuntimeError(f"import {imp.id}: the stored file gave {seq} parts, expected {imp.parts_total}")
     return True
@@ -176,11 +180,13 @@ def validate_part(state, import_id, seq):
     session.commit()  # do not hold a transaction open while validating
     if source is None:
         return
-    rows = [validate_row(row) for row in unpack_source_rows(source)]
+    with _young_garbage_only():
+        rows = [validate_row(row) for row in unpack_source_rows(source)]
+        validated = pack_validated_rows(rows)
     stored = session.execute(
         sa.update(ImportPart)
         .where(ImportPart.import_id == import_id, ImportPart.seq == seq, ImportPart.validated.is_(None))
-        .values(validated=pack_validated_rows(rows))
+        .values(validated=validated)
         .execution_options(synchronize_session=False)
     ).rowcount
     if stored:
@@ -214,7 +220,8 @@ def drive(state, import_id, job_meta=None):
         with driver_lock(engine, import_id) as acquired:
             if not acquired:
                 return
-            waiting = _drive_locked(state, import_id, job_meta)
+            with _young_garbage_only():
+                waiting = _drive_locked(state, import_id, job_meta)
         # A part validated while we were releasing the lock has nobody to drive it but us.
         if not waiting or not _next_part_ready(state.db.session, import_id):
             return
@@ -241,6 +248,29 @@ def _validated_blob(session, import_id, seq):
     return session.execute(
         sa.select(ImportPart.validated).where(ImportPart.import_id == import_id, ImportPart.seq == seq)
     ).scalar_one_or_none()
+
+
+@contextlib.contextmanager
+def _young_garbage_only():
+    """Pause automatic garbage collection while batches are applied.
+
+    A batch makes thousands of short-lived objects, which set off collections of the whole
+    heap (the part's rows, the app, SQLAlchemy): about a third of the apply step's CPU. Reference
+    counting frees nearly everything anyway; :func:`_collect_young_garbage` after each batch
+    collects the rare cycles among the new objects.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collect_young_garbage():
+    """Collect reference cycles among the objects made since the last call (cheap)."""
+    gc.collect(1)
 
 
 def _drive_locked(state, import_id, job_meta):
@@ -291,6 +321,7 @@ def _drive_locked(state, import_id, job_meta):
         if finished:
             announce_ended(session, state.pm, _load_in_transaction(session, imp.id))
         session.commit()
+        _collect_young_garbage()
         _progress(job_meta, imp.id, rows_done=done, rows_total=imp.rows_total)
         if finished:
             notify_ended(state, _load(session, imp.id))
@@ -328,6 +359,7 @@ def _dry_run(state, imp, job_meta):
                     for name in COUNTERS:
                         totals[name] += outcome.counts[name]
                     done, last_line = done + len(batch), batch[-1].line
+                    _collect_young_garbage()
                     _progress(job_meta, imp.id, rows_done=done, rows_total=imp.rows_total)
         except RaceLost:
             session.rollback()

@@ -3,17 +3,18 @@
 * The uploaded file: :func:`store_file` writes it in chunks (``segments_import_chunk``);
   :class:`StoredFile` reads it back as a seekable binary stream, one chunk in memory at a time.
 * A part of the file (``segments_import_part``): :func:`pack_source_rows` /
-  :func:`unpack_source_rows` for the rows as read (compressed JSON), :func:`pack_validated_rows`
-  / :func:`unpack_validated_records` for the validated rows. Validated rows are read back by the
-  one process that applies them, a million times per million-row import, so they are stored as
-  compressed ``marshal`` data of plain tuples (strings, numbers, ``None``): about ten times
-  cheaper to read back than JSON turned into objects, and unlike pickle it can build no object
-  but those plain values. A part stored by an earlier version (compressed JSON) still reads.
+  :func:`unpack_source_rows` for the rows as read, :func:`pack_validated_rows` /
+  :func:`unpack_validated_records` for the validated rows. Every row of a million-row import
+  goes through these, so they are compressed ``marshal`` data of plain lists and tuples
+  (strings, numbers, ``None``): several times cheaper to write and read than JSON, and unlike
+  pickle marshal can build no object but those plain values. Parts stored as compressed JSON by
+  an earlier version still read.
 """
 
 import io
 import json
 import marshal
+import operator
 import zlib
 from typing import NamedTuple
 
@@ -119,12 +120,20 @@ class StoredFile(io.RawIOBase):
         return len(piece)
 
 
+#: First byte of a part packed as ``marshal`` data (older parts are zlib JSON: they start with 0x78).
+_MARSHAL_FORMAT = b"M"
+#: marshal's format version 4: stable since Python 3.4 for the plain values stored here.
+_MARSHAL_VERSION = 4
+
+
 def _pack(payload):
-    return zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(), 1)
+    return _MARSHAL_FORMAT + zlib.compress(marshal.dumps(payload, _MARSHAL_VERSION), 1)
 
 
 def _unpack(blob):
-    return json.loads(zlib.decompress(blob))
+    if blob[:1] == _MARSHAL_FORMAT:
+        return marshal.loads(zlib.decompress(blob[1:]))
+    return json.loads(zlib.decompress(blob))  # a part stored by an earlier version
 
 
 def _issues(issues):
@@ -142,7 +151,8 @@ def pack_source_rows(header, rows):
     return _pack({
         "index": header.index,
         "headers": header.headers,
-        "rows": [[row.line, row.raw, _issues(row.problems), _issues(row.warnings)] for row in rows],
+        "rows": [[row.line, row.raw, _issues(row.problems) if row.problems else None,
+                  _issues(row.warnings) if row.warnings else None] for row in rows],
     })
 
 
@@ -150,10 +160,18 @@ def unpack_source_rows(blob):
     """Return the :class:`SourceRow` list packed by :func:`pack_source_rows`."""
     payload = _unpack(blob)
     index = list(payload["index"].items())
+    keys = tuple(key for key, _ in index)
+    positions = tuple(i for _, i in index)
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
+    needed = max(positions, default=-1) + 1
+    strip = str.strip
     rows = []
     for line, raw, problems, warnings in payload["rows"]:
         size = len(raw)
-        cells = {key: (raw[i].strip() if i < size else "") for key, i in index}
+        if pick is not None and size >= needed:  # the usual case, in C
+            cells = dict(zip(keys, map(strip, pick(raw))))
+        else:
+            cells = {key: (raw[i].strip() if i < size else "") for key, i in index}
         rows.append(SourceRow(line, cells, raw, _row_issues(line, problems), _row_issues(line, warnings)))
     return rows
 
@@ -179,30 +197,26 @@ class RowRecord(NamedTuple):
     warnings: tuple
 
 
-#: First byte of a part packed by :func:`pack_validated_rows` (zlib data starts with 0x78).
-_MARSHAL_FORMAT = b"M"
-#: marshal's format version 4: stable since Python 3.4 for the plain values stored here.
-_MARSHAL_VERSION = 4
-
-
 def _issue_tuples(issues):
-    return tuple((issue.column, issue.code, issue.message) for issue in issues)
+    return tuple([(issue.column, issue.code, issue.message) for issue in issues]) if issues else ()
+
+
+_row_values = operator.attrgetter(*VALUE_FIELDS)
 
 
 def pack_validated_rows(rows):
     """Pack :class:`ValidatedRow` objects into bytes (read back by :func:`unpack_validated_records`)."""
-    records = [
-        (row.line, tuple([getattr(row, name) for name in VALUE_FIELDS]), tuple(row.segment_names),
-         _issue_tuples(row.errors), _issue_tuples(row.warnings))
+    return _pack([
+        (row.line, _row_values(row), tuple(row.segment_names), _issue_tuples(row.errors),
+         _issue_tuples(row.warnings))
         for row in rows
-    ]
-    return _MARSHAL_FORMAT + zlib.compress(marshal.dumps(records, _MARSHAL_VERSION), 1)
+    ])
 
 
 def unpack_validated_records(blob):
     """Return the :class:`RowRecord` list of a part packed by :func:`pack_validated_rows`."""
     if blob[:1] == _MARSHAL_FORMAT:
-        return list(map(RowRecord._make, marshal.loads(zlib.decompress(blob[1:]))))
+        return list(map(RowRecord._make, _unpack(blob)))
     return [  # a part packed as JSON by an earlier version
         RowRecord(line, tuple(values), tuple(names), tuple(map(tuple, errors)), tuple(map(tuple, warnings)))
         for line, values, names, errors, warnings in _unpack(blob)
