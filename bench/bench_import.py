@@ -39,6 +39,7 @@ from generate_import_file import DEFAULT_SEGMENTS, write_import_file  # noqa: E4
 
 from contact_segments import Actor, segments  # noqa: E402
 from contact_segments.demo import create_app  # noqa: E402
+from contact_segments.demo.models import Account, db  # noqa: E402
 from contact_segments.imports import service  # noqa: E402
 from contact_segments.imports.models import ENDED  # noqa: E402
 
@@ -183,6 +184,11 @@ def main(argv=None):
 
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SEGMENTS_REDIS_URL": args.redis,
                               "SEGMENTS_QUEUE_NAME": queue, "DEMO_SEED": False})
+            with app.app_context():
+                # The workers build the demo app too, which seeds sample data into a database
+                # without accounts (and two workers seeding at once make one of them crash).
+                db.session.add(Account(name="Benchmark"))
+                db.session.commit()
             env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis}
             log = open(os.path.join(tmp, "workers.log"), "w")
             workers = [subprocess.Popen(
@@ -190,8 +196,8 @@ def main(argv=None):
                  "--queue", queue], env=env, stdout=log, stderr=subprocess.STDOUT)
                 for _ in range(args.workers)]
             memory = PeakMemory([w.pid for w in workers]).start()
-            account_id = 1
             with app.app_context():
+                account_id = db.session.execute(sa.select(Account.id)).scalar_one()
                 scope = app.extensions["segments"].scope(Actor.system(account_id))
                 for segment_name in DEFAULT_SEGMENTS:
                     segments.create(scope, segment_name)
