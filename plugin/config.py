@@ -39,7 +39,7 @@ DEFAULTS = {
     # Import limits.
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
     "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,
-    "SEGMENTS_IMPORT_BATCH_SIZE": 2000,
+    "SEGMENTS_IMPORT_BATCH_SIZE": 5000,
     # Rows per part: parts of a file are validated in parallel by the workers (one job each).
     "SEGMENTS_IMPORT_PART_ROWS": 20000,
     # RQ retries of a failed import job (each retry resumes from the checkpoint).
