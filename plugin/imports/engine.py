@@ -113,9 +113,11 @@ class _Contact:
 
     @property
     def new(self):
+        """True when the contact is not in the database yet (this batch creates it)."""
         return self.original_values is None
 
     def describe(self):
+        """Name the contact for a message ("Jane Doe (contact 12)", "the new contact of line 3")."""
         if self.new:
             return f"the new contact of line {self.lines[0]}" if self.lines else "a new contact"
         name = " ".join(v for v in (self.values.get("first_name"), self.values.get("last_name")) if v)
