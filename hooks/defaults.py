@@ -36,7 +36,8 @@ class DefaultHooks:
     def segments_iter_recipients(self, account_id, include, exclude, channel, batch_size):
         """Stream the audience in batches (plugin implementation)."""
         return audience.iter_recipients(
-            self._session, self.state.contacts, account_id, include, exclude, channel, batch_size
+            self._session, self.state.contacts, account_id, include, exclude, channel, batch_size,
+            streams=int(self.state.config["SEGMENTS_AUDIENCE_STREAMS"]),
         )
 
     @hookimpl(trylast=True)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from .errors import InvalidInput, NotFound
 from .ids import is_valid_id, parse_ids
 from .models import Membership, Segment
+from .streaming import parallel_batches
 
 CHANNEL_FIELDS = {"sms": "mobile", "email": "email"}
 
@@ -89,52 +90,45 @@ def count_recipients(session, mapping, account_id, include, exclude, channel):
     return session.execute(query).scalar_one()
 
 
-def iter_recipients(session, mapping, account_id, include, exclude, channel, batch_size=5000):
+def iter_recipients(session, mapping, account_id, include, exclude, channel, batch_size=5000,
+                    streams=1):
     """Yield the audience in lists of at most ``batch_size`` :class:`Recipient`.
 
     The segment ids are checked before the first batch (:class:`NotFound`, :class:`InvalidInput`),
-    so a bad request fails when the generator is created, not midway. Rows come from a DBAPI
-    cursor on a connection of its own (a server-side cursor on PostgreSQL): memory stays
-    constant, and per-row work is one tuple, which keeps streaming at hundreds of thousands of
-    recipients per second.
+    so a bad request fails when the generator is created, not midway. Rows come from server-side
+    cursors on connections of their own (:mod:`contact_segments.streaming`): memory stays
+    constant and the host may commit its own session between batches. On PostgreSQL the
+    account's contact-id range is split into ``streams`` parts read at once.
     """
     address, clauses = _audience_clauses(session, mapping, account_id, include, exclude, channel)
     batch_size = max(1, int(batch_size))
     engine = session.get_bind()
+    if clauses is None:
+        return iter(())
+    query = sa.select(
+        mapping.col("id"), mapping.col("first_name"), mapping.col("last_name"), address
+    ).where(*clauses)
+    queries = [query]
+    if engine.dialect.name == "postgresql" and streams > 1:
+        queries = [query.where(*bounds) for bounds in _id_ranges(session, mapping, account_id, streams)]
+    return parallel_batches(engine, queries, batch_size, Recipient._make)
 
-    def batches():
-        if clauses is None:
-            return
-        query = sa.select(
-            mapping.col("id"), mapping.col("first_name"), mapping.col("last_name"), address
-        ).where(*clauses)
-        compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-        raw = engine.raw_connection()
-        try:
-            postgres = engine.dialect.name == "postgresql"
-            if postgres:
-                tuning = raw.cursor()
-                # For this transaction only: hash the memberships in memory, skip JIT compilation.
-                tuning.execute("SET LOCAL work_mem = '64MB'")
-                tuning.execute("SET LOCAL jit = off")
-                tuning.close()
-                cursor = raw.driver_connection.cursor(name="segments_audience")
-                cursor.itersize = batch_size
-            else:
-                cursor = raw.cursor()
-            params = compiled.params
-            if compiled.positional:
-                params = tuple(params[name] for name in compiled.positiontup)
-            cursor.execute(str(compiled), params)
-            make = Recipient._make
-            while rows := cursor.fetchmany(batch_size):
-                yield list(map(make, rows))
-            cursor.close()
-        finally:
-            raw.rollback()
-            raw.close()
 
-    return batches()
+def _id_ranges(session, mapping, account_id, parts):
+    """Split the account's contact ids into ``parts`` ranges of equal width (WHERE clauses)."""
+    contact_id = mapping.col("id")
+    low, high = session.execute(
+        sa.select(sa.func.min(contact_id), sa.func.max(contact_id)).where(mapping.in_account(account_id))
+    ).one()
+    if low is None:
+        return [()]
+    step = (high - low) // parts + 1
+    bounds = [low + step * index for index in range(1, parts)]
+    ranges = [(contact_id < bounds[0],)] if bounds else [()]
+    ranges += [(contact_id >= a, contact_id < b) for a, b in zip(bounds, bounds[1:])]
+    if bounds:
+        ranges.append((contact_id >= bounds[-1],))
+    return ranges
 
 
 def audience_segments(session, account_id):

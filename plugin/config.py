@@ -36,6 +36,9 @@ DEFAULTS = {
     "SEGMENTS_MAX_PAGE_SIZE": 500,
     # Recipients are streamed to the host's bulk sender in batches of this size.
     "SEGMENTS_RECIPIENT_BATCH_SIZE": 5000,
+    # PostgreSQL: the recipients of a bulk message are read over this many connections at once
+    # (contact-id ranges), so the database and Python work in parallel.
+    "SEGMENTS_AUDIENCE_STREAMS": 2,
     # Import limits.
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
     "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,
