@@ -19,6 +19,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+import charset_normalizer
+
 from .columns import COLUMN_BY_KEY, HeaderMap, field_for_header, map_header
 from .errors import FileRefused, RowIssue
 
@@ -402,8 +404,8 @@ def detect_encoding(head, complete=False):
     A BOM decides first (``utf-8-sig``, ``utf-16``, ``utf-32``); then UTF-16 without BOM is
     recognized by its zero bytes; then ``utf-8`` when ``head`` decodes as UTF-8 (``complete``
     says ``head`` is the whole file, so a cut multi-byte character at its end is an error);
-    otherwise charset-normalizer chooses among :data:`LEGACY_ENCODINGS` from the lines that have
-    non-ASCII bytes, falling back to ``cp1252``. Raises :class:`FileRefused`
+    otherwise :func:`guess_legacy_encoding` chooses among :data:`LEGACY_ENCODINGS` from the lines
+    that have non-ASCII bytes. Raises :class:`FileRefused`
     (``not_a_spreadsheet``) for binary content.
     """
     if head.startswith(codecs.BOM_UTF8):
@@ -465,16 +467,33 @@ _FREQUENT_LETTERS = {
 }
 
 
+def _readable_encodings(sample):
+    """The code pages of :data:`LEGACY_ENCODINGS` in which charset-normalizer finds ``sample``
+    readable: those whose "chaos" (mess) is within 0.1 of the least chaotic one."""
+    chaos = {}
+    for match in charset_normalizer.from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)):
+        for encoding in (match.encoding, *match.could_be_from_charset):
+            chaos.setdefault(encoding, match.chaos)
+    if not chaos:
+        return LEGACY_ENCODINGS
+    least = min(chaos.values())
+    readable = tuple(encoding for encoding in LEGACY_ENCODINGS if chaos.get(encoding, 1.0) <= least + 0.1)
+    return readable or LEGACY_ENCODINGS
+
+
 def guess_legacy_encoding(sample):
     """Return "cp1252" or "cp1250" for non-UTF-8 text bytes ``sample``.
 
-    charset-normalizer gives both code pages the same (zero) chaos on names such as "João" or
-    "Paweł Wiśniewski", so the choice is made by letters: each non-ASCII character scores 2 when
-    it is a letter frequent in that code page's languages, 1 for another letter, -3 for a symbol
-    or control character (cp1252 reads Polish "ł" as "³"); a tie goes to cp1252.
+    charset-normalizer (a maintained detector) first rules out a code page in which the text
+    reads as a mess. It gives both the same (zero) chaos on names such as "João" or
+    "Paweł Wiśniewski", though, so among the readable ones letters decide: each non-ASCII
+    character scores 2 when it is a letter frequent in that code page's languages, 1 for another
+    letter, -3 for a symbol or control character (cp1252 reads Polish "ł" as "³"); a tie goes
+    to cp1252.
     """
-    best, best_score = LEGACY_ENCODINGS[0], None
-    for encoding in LEGACY_ENCODINGS:
+    candidates = _readable_encodings(sample)
+    best, best_score = candidates[0], None
+    for encoding in candidates:
         frequent = _FREQUENT_LETTERS[encoding]
         text = sample.decode(encoding, errors="replace")
         score = 0
