@@ -20,6 +20,7 @@ from flask_babel import format_datetime, format_timedelta
 
 from contact_segments.errors import SegmentsError
 from contact_segments.imports import liveness, service
+from contact_segments.imports.errors import FileRefused
 from contact_segments.imports.models import ENDED, UPLOADED
 from contact_segments.imports.template import template_csv, template_xlsx
 
@@ -27,7 +28,7 @@ from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
 from .ui_i18n import _, ngettext
 from .ui_messages import describe
-
+from .ui_row_issues import FILE_TEXTS, column_label, file_text, in_english, issue_text
 
 
 def N_(message):  # noqa: N802 - the usual name of a gettext no-op marker
@@ -105,7 +106,17 @@ def refusal_text(error):
     if code == "file_removed":
         return _("This import cannot be resumed: its file was removed because it is old. Upload "
                  "the file again; contacts already imported are updated, not duplicated.")
+    if code in FILE_TEXTS:
+        return file_text(code, error.message)
     return describe(error, actor=current_scope().actor, action="import", what="import")
+
+
+def ended_error_text(error):
+    """Why an ended import was refused or failed (the summary's ``{code, message}``): the
+    engine's message in English, else the translated reason when the code is known."""
+    if in_english():
+        return error["message"]
+    return refusal_text(FileRefused(error["code"], error["message"]))
 
 
 def counts_text(imp):
@@ -139,6 +150,13 @@ def notice_text(scope, kind, link, message):
                          file=imp.filename, counts=counts_text(imp))
             return _('Your bulk import of "%(file)s" is ready: %(counts)s', file=imp.filename,
                      counts=counts_text(imp))
+        if imp.error_code and not in_english():
+            reason = ended_error_text({"code": imp.error_code, "message": imp.error_message})
+            if imp.status == "refused":
+                return _('Your bulk import of "%(file)s" was refused: %(reason)s', file=imp.filename,
+                         reason=reason)
+            return _('Your bulk import of "%(file)s" stopped: %(reason)s', file=imp.filename,
+                     reason=reason)
     return _(message)
 
 
@@ -247,7 +265,8 @@ def import_detail(import_id):
     return render(
         "segments/import_detail.html", imp=imp, ended=ended, import_label=import_label,
         summary=service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES) if ended else None,
-        source=_previewed_source(scope, imp), counts_text=counts_text,
+        source=_previewed_source(scope, imp), counts_text=counts_text, issue_text=issue_text,
+        column_label=column_label, ended_error_text=ended_error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),
         resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
         status_url=url_for(".import_status", import_id=imp.id),

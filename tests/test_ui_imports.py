@@ -16,6 +16,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from contact_segments import segments
+from contact_segments.blueprints.ui_i18n import refresh_locale
+from contact_segments.blueprints.ui_row_issues import issue_text
 from contact_segments.demo.models import db
 from contact_segments.hooks.markers import hookimpl
 from contact_segments.imports.notices import QUEUED_MESSAGE
@@ -213,3 +215,28 @@ def test_catalog_holds_every_string_of_the_pages(tmp_path):
         translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     assert sorted(in_code - translated) == [], "run the pybabel commands in babel.cfg"
     assert QUEUED_MESSAGE in translated
+
+
+def test_row_errors_are_translated_in_brazilian_portuguese(client):
+    response = upload(client, (HEADER + "+55,Ann,Lee,4155552671,ann@example.com,\n"
+                               "US,Bo,Ng,,,\n").encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert wait_until_ended(client, import_id)["failed"] == 2
+    pt = client.get(response.location, headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert ("Linha 2: a coluna Código do país não traz um código de país ISO de duas letras." in pt)
+    assert "A linha 3 não tem Número de celular nem E-mail" in pt
+    assert "is not a two-letter ISO country code" not in pt
+    english = client.get(response.location, headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert "Country Code &#34;+55&#34; is not a two-letter ISO country code" in english
+    assert "(here probably BR)" in english and "Line 3 has neither a Mobile Number nor an Email" in english
+
+
+@pytest.mark.parametrize("code, message, expected", [
+    ("invalid_mobile", "Mobile Number \"12\" is not valid.", "a coluna Número de celular não traz um número"),
+    ("no_such_code", "Something the engine says.", "Something the engine says."),
+])
+def test_issue_text_falls_back_to_the_engine_message_for_unknown_codes(app, code, message, expected):
+    with app.test_request_context("/", headers={"Accept-Language": "pt-BR"}):
+        refresh_locale()
+        text = issue_text({"line": 7, "column": "Mobile Number", "code": code, "message": message})
+    assert expected in text
