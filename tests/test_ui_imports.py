@@ -240,3 +240,15 @@ def test_issue_text_falls_back_to_the_engine_message_for_unknown_codes(app, code
         refresh_locale()
         text = issue_text({"line": 7, "column": "Mobile Number", "code": code, "message": message})
     assert expected in text
+
+
+def test_refusal_reason_is_translated_in_brazilian_portuguese(client, account):
+    content = b"Name,Phone\nAnn,4155552671\n"
+    english = upload(client, content).get_data(as_text=True)
+    assert "The file has no column" in english
+    portuguese = client.post("/segments/imports", data={
+        "csrf_token": client.csrf, "action": "import", "file": (io.BytesIO(content), "contacts.csv")},
+        content_type="multipart/form-data", headers={"Accept-Language": "pt-BR"})
+    assert portuguese.status_code == 422
+    assert "Falta uma coluna obrigatória" in portuguese.get_data(as_text=True)
+    assert contact_count(account[0]) == 0
