@@ -2,9 +2,10 @@
 
 The recipients of a bulk message are the contacts in at least one *include* segment and in no
 *exclude* segment, reachable on the channel (``sms``: a mobile number; ``email``: an address),
-each exactly once. Counting is one SQL statement; streaming uses a server-side cursor on its own
-connection, so memory stays constant however large the audience, and the host may commit its own
-session between batches.
+each exactly once. Counting is one SQL statement; streaming goes through
+:mod:`contact_segments.streaming` (server-side cursors on connections of their own), so memory
+stays constant however large the audience, and the host may commit its own session between
+batches.
 """
 
 from typing import NamedTuple
@@ -39,20 +40,17 @@ class Recipient(NamedTuple):
 
 def _segment_ids(session, account_id, ids, what):
     wanted, out_of_range = parse_ids(ids, f"{what} segment")
-    if out_of_range:
-        raise NotFound(
-            f"No segment with id {', '.join(map(str, out_of_range))} in this account ({what}).", field=what
-        )
+    found = set()
     if wanted:
         found = set(session.execute(
             sa.select(Segment.id).where(Segment.account_id == account_id, Segment.id.in_(wanted))
         ).scalars())
-        missing = sorted(set(wanted) - found)
-        if missing:
-            raise NotFound(
-                f"No segment with id {', '.join(map(str, missing))} in this account ({what}).", field=what
-            )
-    return sorted(wanted)
+    missing = sorted(out_of_range + [segment_id for segment_id in wanted if segment_id not in found])
+    if missing:
+        raise NotFound(
+            f"No segment with id {', '.join(map(str, missing))} in this account ({what}).", field=what
+        )
+    return wanted
 
 
 def _address_column(mapping, channel):
@@ -123,12 +121,8 @@ def _id_ranges(session, mapping, account_id, parts):
     if low is None:
         return [()]
     step = (high - low) // parts + 1
-    bounds = [low + step * index for index in range(1, parts)]
-    ranges = [(contact_id < bounds[0],)] if bounds else [()]
-    ranges += [(contact_id >= a, contact_id < b) for a, b in zip(bounds, bounds[1:])]
-    if bounds:
-        ranges.append((contact_id >= bounds[-1],))
-    return ranges
+    edges = [low + step * index for index in range(parts)] + [high + 1]
+    return [(contact_id >= start, contact_id < end) for start, end in zip(edges, edges[1:])]
 
 
 def audience_segments(session, account_id):

@@ -5,8 +5,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 def insert_ignoring_duplicates(session, table):
     """Return an INSERT into ``table`` that skips rows clashing with a unique constraint."""
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    module = postgresql if dialect_name(session) == "postgresql" else sqlite
     return module.insert(table).on_conflict_do_nothing()
 
 
