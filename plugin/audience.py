@@ -59,32 +59,41 @@ def _address_column(mapping, channel):
     return mapping.col(CHANNEL_FIELDS[channel])
 
 
-def _audience_clauses(session, mapping, account_id, include, exclude, channel):
+def _audience_clauses(mapping, account_id, include, exclude, address, contact_range=()):
+    """WHERE clauses of the audience; ``contact_range`` (start, end) limits it to those contact ids,
+    on the contacts and inside each membership lookup (so that every range reads its own part of
+    the membership index)."""
+    contact_id = mapping.col("id")
+
+    def in_range(column):
+        return [column >= contact_range[0], column < contact_range[1]] if contact_range else []
+
+    def member_of(segment_ids):
+        return sa.exists().where(Membership.contact_id == contact_id, Membership.segment_id.in_(segment_ids),
+                                 *in_range(Membership.contact_id))
+
+    clauses = [mapping.in_account(account_id), *in_range(contact_id), address.is_not(None), address != "",
+               member_of(include)]
+    if exclude:
+        clauses.append(~member_of(exclude))
+    return clauses
+
+
+def _checked_audience(session, mapping, account_id, include, exclude, channel):
+    """Check the channel and segment ids; return (address column, include ids, exclude ids)."""
     address = _address_column(mapping, channel)
     include = _segment_ids(session, account_id, include, "include")
     exclude = _segment_ids(session, account_id, exclude, "exclude")
-    if not include:
-        return address, None
-    contact_id = mapping.col("id")
-    clauses = [
-        mapping.in_account(account_id),
-        address.is_not(None),
-        address != "",
-        sa.exists().where(Membership.contact_id == contact_id, Membership.segment_id.in_(include)),
-    ]
-    if exclude:
-        clauses.append(~sa.exists().where(
-            Membership.contact_id == contact_id, Membership.segment_id.in_(exclude)
-        ))
-    return address, clauses
+    return address, include, exclude
 
 
 def count_recipients(session, mapping, account_id, include, exclude, channel):
     """Return how many contacts the audience holds (0 when ``include`` is empty)."""
-    _, clauses = _audience_clauses(session, mapping, account_id, include, exclude, channel)
-    if clauses is None:
+    address, include, exclude = _checked_audience(session, mapping, account_id, include, exclude, channel)
+    if not include:
         return 0
-    query = sa.select(sa.func.count()).select_from(mapping.table).where(*clauses)
+    query = sa.select(sa.func.count()).select_from(mapping.table).where(
+        *_audience_clauses(mapping, account_id, include, exclude, address))
     return session.execute(query).scalar_one()
 
 
@@ -93,27 +102,28 @@ def iter_recipients(session, mapping, account_id, include, exclude, channel, bat
     """Yield the audience in lists of at most ``batch_size`` :class:`Recipient`.
 
     The segment ids are checked before the first batch (:class:`NotFound`, :class:`InvalidInput`),
-    so a bad request fails when the generator is created, not midway. Rows come from server-side
-    cursors on connections of their own (:mod:`contact_segments.streaming`): memory stays
+    so a bad request fails when the generator is created, not midway. Rows are streamed over
+    connections of their own (:mod:`contact_segments.streaming`): memory stays
     constant and the host may commit its own session between batches. On PostgreSQL the
     account's contact-id range is split into ``streams`` parts read at once.
     """
-    address, clauses = _audience_clauses(session, mapping, account_id, include, exclude, channel)
+    address, include, exclude = _checked_audience(session, mapping, account_id, include, exclude, channel)
     batch_size = max(1, int(batch_size))
     engine = session.get_bind()
-    if clauses is None:
+    if not include:
         return iter(())
-    query = sa.select(
-        mapping.col("id"), mapping.col("first_name"), mapping.col("last_name"), address
-    ).where(*clauses)
-    queries = [query]
+    ranges = [()]
     if engine.dialect.name == "postgresql" and streams > 1:
-        queries = [query.where(*bounds) for bounds in _id_ranges(session, mapping, account_id, streams)]
-    return parallel_batches(engine, queries, batch_size, Recipient._make)
+        ranges = _id_ranges(session, mapping, account_id, streams)
+    columns = (mapping.col("id"), mapping.col("first_name"), mapping.col("last_name"), address)
+    queries = [sa.select(*columns).where(*_audience_clauses(mapping, account_id, include, exclude, address, bounds))
+               for bounds in ranges]
+    return parallel_batches(engine, queries, batch_size, Recipient)
 
 
 def _id_ranges(session, mapping, account_id, parts):
-    """Split the account's contact ids into ``parts`` ranges of equal width (WHERE clauses)."""
+    """Split the account's contact ids into ``parts`` ranges of equal width, as (start, end) pairs
+    (``[()]``, no range, when the account has no contacts)."""
     contact_id = mapping.col("id")
     low, high = session.execute(
         sa.select(sa.func.min(contact_id), sa.func.max(contact_id)).where(mapping.in_account(account_id))
@@ -122,7 +132,7 @@ def _id_ranges(session, mapping, account_id, parts):
         return [()]
     step = (high - low) // parts + 1
     edges = [low + step * index for index in range(parts)] + [high + 1]
-    return [(contact_id >= start, contact_id < end) for start, end in zip(edges, edges[1:])]
+    return list(zip(edges, edges[1:]))
 
 
 def audience_segments(session, account_id):

@@ -271,6 +271,8 @@ def test_recipients_streamed_over_several_connections_are_each_contact_once(stat
     the stream early releases them."""
     ids = make_contacts(account[0], 300)
     segment = segments.create(scope_for(), "Everyone", contact_ids=ids)
+    evens = segments.create(scope_for(), "Evens", contact_ids=ids[::2])
+    thirds = segments.create(scope_for(), "Thirds", contact_ids=ids[::3])
     from contact_segments import audience
 
     for streams in (1, 2, 3):
@@ -278,7 +280,20 @@ def test_recipients_streamed_over_several_connections_are_each_contact_once(stat
             state.db.session, state.contacts, account[0], [segment.id], [], "sms", 7, streams=streams))
         assert all(len(batch) <= 7 for batch in batches)
         assert sorted(r.contact_id for batch in batches for r in batch) == ids
+        # every range looks up memberships of its own contacts only: include two, exclude one
+        batches = audience.iter_recipients(
+            state.db.session, state.contacts, account[0], [evens.id, thirds.id], [segment.id], "sms", 7, streams=streams)
+        assert [r for batch in batches for r in batch] == []
+        batches = audience.iter_recipients(
+            state.db.session, state.contacts, account[0], [evens.id, segment.id], [thirds.id], "sms", 5, streams=streams)
+        assert sorted(r.contact_id for batch in batches for r in batch) == sorted(set(ids) - set(ids[::3]))
     stream = audience.iter_recipients(state.db.session, state.contacts, account[0], [segment.id], [], "sms", 7, streams=2)
     assert len(next(stream)) <= 7
-    stream.close()  # stops the reading threads; their connections go back to the pool
+    stream.close()  # stops the reading threads; their connections go back to the pool, usable
     assert state.pm.hook.segments_count_recipients(account_id=account[0], include=[segment.id], exclude=[], channel="sms") == 300
+    for _ in range(6):  # more streams than a pool keeps: closed streams gave their connections back
+        stream = audience.iter_recipients(state.db.session, state.contacts, account[0], [segment.id], [], "sms", 7, streams=2)
+        next(stream)
+        stream.close()
+    assert sum(map(len, audience.iter_recipients(
+        state.db.session, state.contacts, account[0], [segment.id], [], "sms", 50, streams=2))) == 300

@@ -21,7 +21,6 @@ None of these functions catches errors it cannot handle: a failure propagates to
 RQ worker, which records it and retries; or the in-process runner).
 """
 
-import contextlib
 import gc
 import math
 import pickle
@@ -30,6 +29,7 @@ import time
 
 import sqlalchemy as sa
 
+from ..collector import collector_paused
 from ..models import utcnow
 from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
@@ -108,7 +108,7 @@ def prepare(state, import_id, on_part=None):
         seq, part_rows = stored, imp.part_rows
         header = result.header
         buffer = []
-        with _young_garbage_only():
+        with collector_paused():
             for row in result.iter_rows(start_after_line=last_line or 0):
                 buffer.append(row)
                 if len(buffer) == part_rows:
@@ -180,7 +180,7 @@ def validate_part(state, import_id, seq):
     session.commit()  # do not hold a transaction open while validating
     if source is None:
         return
-    with _young_garbage_only():
+    with collector_paused():
         rows = [validate_row(row) for row in unpack_source_rows(source)]
         validated = pack_validated_rows(rows)
     stored = session.execute(
@@ -220,7 +220,7 @@ def drive(state, import_id, job_meta=None):
         with driver_lock(engine, import_id) as acquired:
             if not acquired:
                 return
-            with _young_garbage_only():
+            with collector_paused():
                 waiting = _drive_locked(state, import_id, job_meta)
         # A part validated while we were releasing the lock has nobody to drive it but us.
         if not waiting or not _next_part_ready(state.db.session, import_id):
@@ -248,24 +248,6 @@ def _validated_blob(session, import_id, seq):
     return session.execute(
         sa.select(ImportPart.validated).where(ImportPart.import_id == import_id, ImportPart.seq == seq)
     ).scalar_one_or_none()
-
-
-@contextlib.contextmanager
-def _young_garbage_only():
-    """Pause automatic garbage collection while batches are applied.
-
-    A batch makes thousands of short-lived objects, which set off collections of the whole
-    heap (the part's rows, the app, SQLAlchemy): about a third of the apply step's CPU. Reference
-    counting frees nearly everything anyway; :func:`_collect_young_garbage` after each batch
-    collects the rare cycles among the new objects.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _collect_young_garbage():
