@@ -38,7 +38,7 @@ DEFAULTS = {
     "SEGMENTS_RECIPIENT_BATCH_SIZE": 5000,
     # PostgreSQL: the recipients of a bulk message are read over this many connections at once
     # (contact-id ranges), so the database and Python work in parallel.
-    "SEGMENTS_AUDIENCE_STREAMS": 2,
+    "SEGMENTS_AUDIENCE_STREAMS": 3,
     # Import limits.
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
     "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,

@@ -66,14 +66,17 @@ class Segment(Base):
 
 
 class Membership(Base):
-    """One contact in one segment. The primary key forbids duplicate memberships."""
+    """One contact in one segment. The primary key forbids duplicate memberships.
+
+    No foreign key to the segment (it cost a check per inserted row): every writer holds a lock
+    on the segment row, and deleting a segment deletes its memberships in the same transaction
+    (migration ``0003_membership_without_fk``).
+    """
 
     __tablename__ = "segments_membership"
     __table_args__ = (sa.Index("ix_segments_membership_contact", "contact_id", "segment_id"),)
 
-    segment_id: Mapped[int] = mapped_column(
-        BigId, sa.ForeignKey("segments_segment.id", ondelete="CASCADE"), primary_key=True
-    )
+    segment_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     contact_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()

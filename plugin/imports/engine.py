@@ -51,10 +51,11 @@ _UNKNOWN_COLUMNS = ("name_key", "line", "name", "suggestion")
 
 
 class RaceLost(Exception):
-    """A contact this batch meant to create was created meanwhile by someone else.
+    """A contact this batch meant to create was created meanwhile by someone else, or a segment it
+    meant to fill was deleted meanwhile.
 
     The caller rolls the transaction back and runs the batch again; the new contact is then found
-    and updated instead.
+    and updated instead, and the deleted segment's name is reported as unknown.
     """
 
 
@@ -400,6 +401,7 @@ class _Plan:
             if contact.original_segments:
                 for segment_id in contact.original_segments - contact.segments:
                     to_remove.append((segment_id, contact.id))
+        self._lock_segments({segment_id for segment_id, _ in to_add + to_add_new})
         columns = ["segment_id", "contact_id"]
         joined = Counter(segment_id for (segment_id,) in bulk.insert_returning(
             self.session, Membership.__table__, columns, to_add, [Membership.segment_id]))
@@ -409,6 +411,19 @@ class _Plan:
         for segment_id in sorted({*joined, *left}):
             adjust_member_count(self.session, segment_id, joined.get(segment_id, 0) - left.get(segment_id, 0))
         return sum(joined.values()), sum(left.values())
+
+
+    def _lock_segments(self, segment_ids):
+        """Hold the segments this batch adds members to until it commits (they cannot be
+        deleted meanwhile: memberships have no foreign key); :class:`RaceLost` if one is gone."""
+        if not segment_ids:
+            return
+        present = set(self.session.execute(
+            sa.select(Segment.id).where(Segment.account_id == self.account_id, Segment.id.in_(sorted(segment_ids)))
+            .with_for_update(read=True, key_share=True)
+        ).scalars())
+        if present != segment_ids:
+            raise RaceLost(f"segment {min(segment_ids - present)} was deleted meanwhile")
 
 
 _EXTERNAL_ID = VALUE_FIELDS.index("external_id")

@@ -99,3 +99,33 @@ def test_a_contact_created_meanwhile_is_updated_not_duplicated(app, state, scope
     assert len(contacts_of(account[0])) == 2
     jane = db.session.execute(sa.select(Contact).where(Contact.mobile == "+14155552671")).scalar_one()
     assert (jane.first_name, jane.email) == ("Jane", "jane@example.com")
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_segment_deleted_meanwhile_gets_no_members(app, state, scope_for, account, run_import, make_segments):
+    """Memberships have no foreign key: the batch locks the segments it fills. Here the segment is
+    deleted by another connection after the batch looked it up and before that lock, so the batch
+    is rolled back and run again, and the name is then reported as unknown."""
+    ids = make_segments("Gone Soon", "Stays")
+    engine = db.engine
+    injected = []
+
+    def before_lock(connection, cursor, statement, parameters, context, executemany):
+        if not injected and "FOR KEY SHARE" in statement:
+            injected.append(True)
+            with engine.connect() as other:
+                other.execute(sa.text("DELETE FROM segments_membership WHERE segment_id = :s"), {"s": ids["Gone Soon"]})
+                other.execute(sa.text("DELETE FROM segments_segment WHERE id = :s"), {"s": ids["Gone Soon"]})
+                other.commit()
+
+    sa.event.listen(engine, "before_cursor_execute", before_lock)
+    try:
+        summary = run_import([row("Jane", "Doe", mobile="4155552671", segments="Gone Soon; Stays")])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before_lock)
+    assert injected
+    assert summary["created"] == 1
+    assert [u["name"] for u in summary["unknown_segments"]] == ["Gone Soon"]
+    members = db.session.execute(sa.text("SELECT segment_id FROM segments_membership")).scalars().all()
+    assert members == [ids["Stays"]]
+    assert member_counts_are_exact(account[0])
