@@ -3,7 +3,7 @@
 The recipients of a bulk message are the contacts in at least one *include* segment and in no
 *exclude* segment, reachable on the channel (``sms``: a mobile number; ``email``: an address),
 each exactly once. Counting is one SQL statement; streaming goes through
-:mod:`contact_segments.streaming` (server-side cursors on connections of their own), so memory
+:mod:`contact_segments.streaming` (rows streamed on connections of their own), so memory
 stays constant however large the audience, and the host may commit its own session between
 batches.
 """
