@@ -36,6 +36,13 @@ def ngettext(singular, plural, num, **variables):
 _ = gettext
 
 
+def label_of(labels, key):
+    """Translate ``key`` with ``labels`` (key -> function returning the translated label);
+    ``key`` itself when it has no label."""
+    label = labels.get(key)
+    return label() if label else key
+
+
 def select_locale():
     """The locale of the current request: ``SEGMENTS_LOCALE``, else ``Accept-Language``, else en."""
     configured = current_app.config.get("SEGMENTS_LOCALE") or ""

@@ -26,7 +26,7 @@ from contact_segments.imports.template import template_csv, template_xlsx
 
 from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
-from .ui_i18n import _, ngettext
+from .ui_i18n import _, label_of, ngettext
 from .ui_messages import describe
 from .ui_row_issues import FILE_TEXTS, column_label, file_text, in_english, issue_text
 
@@ -57,8 +57,7 @@ STATUS_LABELS = {
 
 def status_label(status):
     """The translated name of an import status."""
-    label = STATUS_LABELS.get(status)
-    return label() if label else status
+    return label_of(STATUS_LABELS, status)
 
 
 def import_label(imp):

@@ -7,7 +7,7 @@ wrong and how to fix it), and falls back to the service's own message for any ot
 
 from contact_segments.errors import NotAuthenticated, NotFound, PermissionDenied, Vetoed
 
-from .ui_i18n import _
+from .ui_i18n import _, label_of
 
 ROLE_LABELS = {
     "consultant": lambda: _("consultant"),
@@ -27,15 +27,13 @@ ACTION_LABELS = {
 
 def role_label(role):
     """The translated name of a role (the role itself when unknown)."""
-    label = ROLE_LABELS.get(role)
-    return label() if label else role
+    return label_of(ROLE_LABELS, role)
 
 
 def forbidden(role, action):
     """The sentence shown when ``role`` may not perform ``action``."""
-    what = ACTION_LABELS.get(action)
     return _("Your role (%(role)s) may not %(action)s. Ask a manager or an admin of your account.",
-             role=role_label(role), action=what() if what else action)
+             role=role_label(role), action=label_of(ACTION_LABELS, action))
 
 
 def _by_code(error, name):

@@ -7,7 +7,7 @@ catalogued sentence of the ``code`` (built from the line and the translated colu
 engine's message for a code this module does not know.
 """
 
-from .ui_i18n import _, current_locale
+from .ui_i18n import _, current_locale, label_of
 
 #: Template column header -> its translated name (the pt_BR names are the header aliases that
 #: the import accepts, see ``contact_segments.imports.columns``).
@@ -100,8 +100,7 @@ def column_label(column):
     """The translated name of a template column (the name itself when unknown, "—" for none)."""
     if not column:
         return "—"
-    label = COLUMN_LABELS.get(column)
-    return label() if label else column
+    return label_of(COLUMN_LABELS, column)
 
 
 def issue_text(issue):
