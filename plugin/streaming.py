@@ -54,11 +54,7 @@ def _postgresql_rows(raw, sql, params, batch_size, make_row):
     cursor = raw.driver_connection.cursor(binary=True, row_factory=lambda _cursor: make_row)
     rows = cursor.stream(sql, params, size=chunk)
     try:
-        while True:
-            with collector_paused():
-                batch = list(islice(rows, batch_size))
-            if not batch:
-                break
+        while batch := list(islice(rows, batch_size)):
             yield batch
     finally:
         rows.close()  # cancels the query when the consumer stops early
@@ -70,12 +66,8 @@ def _dbapi_rows(raw, sql, params, batch_size, make_row):
     cursor = raw.cursor()
     try:
         cursor.execute(sql, params)
-        while True:
-            with collector_paused():
-                batch = list(map(make_row, cursor.fetchmany(batch_size)))
-            if not batch:
-                break
-            yield batch
+        while rows := cursor.fetchmany(batch_size):
+            yield list(map(make_row, rows))
     finally:
         cursor.close()
 
@@ -87,9 +79,16 @@ def cursor_batches(engine, query, batch_size, row_type=tuple):
     make_row = partial(tuple.__new__, row_type)
     read = _postgresql_rows if engine.dialect.name == "postgresql" else _dbapi_rows
     raw = engine.raw_connection()
+    batches = read(raw, sql, params, batch_size, make_row)
     try:
-        yield from read(raw, sql, params, batch_size, make_row)
+        while True:
+            with collector_paused():  # building a batch is where the objects are made
+                batch = next(batches, None)
+            if batch is None:
+                return
+            yield batch
     finally:
+        batches.close()  # its cursor first (on PostgreSQL this cancels an unfinished query)
         raw.rollback()
         raw.close()
 
