@@ -20,7 +20,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from ..sql import dialect_name, insert_ignoring_duplicates
+from .copy_text import copy_text
 
+#: Rows formatted into one piece of ``COPY`` text at a time (bounds its memory).
+COPY_CHUNK = 10000
 #: Values per ``IN`` list / ``executemany`` chunk on SQLite (under its bound-parameter limit).
 SQLITE_CHUNK = 500
 
@@ -46,18 +49,23 @@ def _quote(session, name):
 
 
 def _copy(session, table_sql, names, rows, suffix=()):
-    """``COPY table_sql (names) FROM STDIN`` the ``rows`` (each followed by the ``suffix`` values)."""
+    """``COPY table_sql (names) FROM STDIN`` the ``rows`` (each followed by the ``suffix`` values).
+
+    The text is built :data:`COPY_CHUNK` rows at a time by :func:`copy_text.copy_text`; rows it
+    cannot format go through psycopg's ``write_row``.
+    """
     column_list = ", ".join(_quote(session, name) for name in names)
+    suffix = tuple(suffix)
     with _cursor(session) as cursor:
         with cursor.copy(f"COPY {table_sql} ({column_list}) FROM STDIN") as copy:
-            write = copy.write_row
-            if suffix:
-                suffix = tuple(suffix)
-                for row in rows:
-                    write((*row, *suffix))
-            else:
-                for row in rows:
-                    write(row)
+            for start in range(0, len(rows), COPY_CHUNK):
+                chunk = rows[start:start + COPY_CHUNK]
+                text = copy_text(chunk, suffix)
+                if text is not None:
+                    copy.write(text)
+                    continue
+                for row in chunk:
+                    copy.write_row((*row, *suffix))
 
 
 def _stage(session, columns, rows):

@@ -134,13 +134,15 @@ class ImportRow(Base):
 
     ``codes``: the error and warning codes, space-separated; ``issues``: a JSON list of
     ``[level, column, code, message]`` (``level`` is ``"error"`` or ``"warning"``), ``NULL`` when
-    there are none; ``contact_id``: the contact the row created or matched.
+    there are none; ``contact_id``: the contact the row created or matched. No foreign key to the
+    import (migration ``0004_import_row_without_fk``: a check per written row); the import's
+    driver is the only writer.
     """
 
     __tablename__ = "segments_import_row"
     __table_args__ = (sa.Index("ix_segments_import_row_contact", "import_id", "contact_id"),)
 
-    import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
+    import_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     line: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
     outcome: Mapped[str] = mapped_column(sa.String(10), nullable=False)
     contact_id: Mapped[int | None] = mapped_column(sa.BigInteger)

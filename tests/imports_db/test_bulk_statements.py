@@ -2,6 +2,7 @@
 staging tables, look-ups by array literal, and their fallbacks."""
 
 import datetime
+import decimal
 
 import pytest
 import sqlalchemy as sa
@@ -108,3 +109,30 @@ def test_staged_insert_update_and_delete(app, make_segments, account):
     assert stored[contacts[0]] == ("Ana", "Updated", "Acme")
     assert stored[contacts[1]] == ("Bo", "Updated", None)
     assert stored[contacts[2]][1] != "Updated"
+
+
+COPY_TEXT_VALUES = TRICKY + ["line\nbreak", "carriage\rreturn", "\\N", "ends with \\", "\t", "日本語 ✓"]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_insert_rows_copies_every_value_back_unchanged(app):
+    """The COPY text built a column at a time keeps each value exactly: escapes, NULL, the string
+    '\\N', numbers, booleans, times and JSON; an unknown type falls back to psycopg."""
+    table = sa.Table("bulk_copy_text", sa.MetaData(),
+                     sa.Column("n", sa.BigInteger), sa.Column("label", sa.Text),
+                     sa.Column("flag", sa.Boolean), sa.Column("ratio", sa.Float),
+                     sa.Column("at", sa.DateTime(timezone=True)), sa.Column("doc", sa.JSON),
+                     sa.Column("tag", sa.Text))
+    table.create(db.engine)
+    moment = datetime.datetime(2026, 11, 29, 13, 5, 7, 123456, tzinfo=datetime.timezone.utc)
+    rows = [(i, value, i % 2 == 0, i / 4, moment if i % 3 else None,
+             {"message": value, "n": i} if i % 2 else None)
+            for i, value in enumerate(COPY_TEXT_VALUES)]
+    rows.append((len(rows), None, None, None, None, ["a\tb", 'say "hi"']))
+    bulk.insert_rows(db.session, table, ["n", "label", "flag", "ratio", "at", "doc"], rows,
+                     {"tag": "constant\twith tab"})
+    decimal_rows = [(100, "via psycopg", True, decimal.Decimal("1.5"), None, None)]
+    bulk.insert_rows(db.session, table, ["n", "label", "flag", "ratio", "at", "doc"], decimal_rows)
+    stored = db.session.execute(sa.select(table).order_by(table.c.n)).all()
+    assert [tuple(row[:6]) for row in stored] == [*rows, (100, "via psycopg", True, 1.5, None, None)]
+    assert [row.tag for row in stored] == ["constant\twith tab"] * len(rows) + [None]
