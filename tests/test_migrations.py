@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from contact_segments import migrate
-from contact_segments.models import TABLE_PREFIX, VERSION_TABLE, metadata
+from contact_segments.models import CONTACT_FILLFACTOR, TABLE_PREFIX, VERSION_TABLE, Contact, metadata
 
 
 def _diff(engine):
@@ -52,3 +52,16 @@ def test_cli_db_commands(app):
     assert f"current: {migrate.head_revision()}" in result.output
     result = runner.invoke(args=["segments", "db", "upgrade"])
     assert result.exit_code == 0 and migrate.head_revision() in result.output
+
+
+def test_contact_pages_keep_room_for_updates_on_postgresql(app, state):
+    """Migration 0005 leaves free space in the contact table's pages (PostgreSQL only), as the
+    model declares it for tables made without migrations."""
+    engine = state.engine()
+    assert Contact.__table__.dialect_options["postgresql"]["with"] == {"fillfactor": CONTACT_FILLFACTOR}
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        options = connection.scalar(sa.text(
+            "SELECT reloptions FROM pg_class WHERE relname = 'segments_contact'"))
+    assert options == [f"fillfactor={CONTACT_FILLFACTOR}"]

@@ -255,6 +255,21 @@ def delete_pairs(session, table, group_column, member_column, pairs):
     return deleted
 
 
+def prefer_index_lookups(session):
+    """Make the rest of the current transaction join through indexes (PostgreSQL; no-op else).
+
+    Every statement of an import batch is driven by the batch's own few thousand keys (a staging
+    table, an array of values), so a nested loop over an index is the right plan for each. While
+    an import fills an account, the table statistics are stale and the planner believes the
+    account holds a few rows: it then picks a hash join that reads the whole account per batch
+    (measured: 74 ms of a 97 ms update of 5,000 contacts, in an account of 147,000). ``SET
+    LOCAL`` ends with the transaction.
+    """
+    if _is_postgres(session):
+        with _cursor(session) as cursor:
+            cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+
+
 def _array_literal(values):
     """``values`` (strings or integers) written as one PostgreSQL array literal: a single text
     parameter, instead of psycopg adapting a list value by value."""
