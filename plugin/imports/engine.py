@@ -104,7 +104,7 @@ class SegmentIndex:
 class _Contact:
     """A contact as the batch sees it: its stored state and the state the rows give it."""
 
-    __slots__ = ("id", "values", "segments", "original_values", "original_segments", "lines")
+    __slots__ = ("id", "values", "segments", "original_values", "original_segments", "lines", "source")
 
     def __init__(self, contact_id, values, original_values=None):
         self.id = contact_id  # negative: not created yet
@@ -113,6 +113,18 @@ class _Contact:
         self.original_values = original_values  # None: a new contact
         self.original_segments = set()
         self.lines = []  # lines of this import that touched it
+        self.source = None  # the previous batch's contact this one continues (see carry_over)
+
+    @classmethod
+    def continuing(cls, source):
+        """A copy of ``source`` (a contact of the previous batch, decided but maybe not written
+        yet) as the next batch finds it: its final state is the next batch's stored state."""
+        contact = cls(source.id, dict(source.values), dict(source.values))
+        contact.segments = set(source.segments)
+        contact.original_segments = set(source.segments)
+        contact.lines = list(source.lines)
+        contact.source = source
+        return contact
 
     @property
     def new(self):
@@ -121,7 +133,7 @@ class _Contact:
 
     def describe(self):
         """Name the contact for a message ("Jane Doe (contact 12)", "the new contact of line 3")."""
-        if self.new:
+        if self.id < 0:  # not created yet (by this batch or the previous one)
             return f"the new contact of line {self.lines[0]}" if self.lines else "a new contact"
         name = " ".join(v for v in (self.values.get("first_name"), self.values.get("last_name")) if v)
         return f"{name or 'a contact'} (contact {self.id})"
@@ -146,8 +158,10 @@ def _values_getter(fields):
     return operator.itemgetter(*fields)
 
 
-class _Plan:
-    """Works out every row's outcome; then :meth:`write` applies it."""
+class BatchPlan:
+    """One batch of rows: :meth:`load` reads what they name, :meth:`decide_all` works out every
+    row's outcome (pure Python: it may run in another thread while the session writes the
+    previous batch), then :meth:`write` applies it. :func:`apply_batch` does all three."""
 
     def __init__(self, session, contacts, account_id, import_id, replace, segments):
         self.session = session
@@ -166,10 +180,13 @@ class _Plan:
         self.next_temp_id = -1
         self.outcomes = []  # (line, outcome, contact or None, issues)
         self.unknown = []  # (name_key, line, name, suggestion)
+        self.rows = []
+        self.continued = []  # contacts continuing the previous batch's (see carry_over)
 
     # ------------------------------------------------------------------ reading
     def load(self, rows):
         """Read the contacts the rows name, their memberships and earlier lines of this import."""
+        self.rows = rows
         contacts, session = self.contacts, self.session
         query = sa.select(contacts.col("id"), *(contacts.col(name) for name in self.fields)).where(
             contacts.in_account(self.account_id))
@@ -211,7 +228,49 @@ class _Plan:
         elif contact_id not in ids:
             ids.append(contact_id)
 
+    def carry_over(self, previous):
+        """Start from the state ``previous`` (the batch before this one, decided, and written or
+        about to be) leaves the contacts in, instead of the stored state this plan has loaded.
+
+        Needed when :meth:`load` ran before ``previous`` was written: a contact ``previous``
+        touched was read as it was before, and one it creates was not found at all. Each such
+        contact that this batch's rows name (by an identifier value it holds after
+        ``previous``), or that :meth:`load` read, is replaced by a copy of ``previous``'s
+        version; the identifier index is rebuilt from the contacts' final values.
+        """
+        self.next_temp_id = previous.next_temp_id
+        taken = {contact_id: previous.by_id[contact_id] for contact_id in self.by_id
+                 if contact_id in previous.by_id}
+        for row in self.rows:
+            if row.errors:
+                continue
+            for position, name in self.key_positions:
+                value = row.values[position]
+                for contact_id in (previous.index.get((name, value), ()) if value else ()):
+                    source = previous.by_id[contact_id]
+                    if source.values.get(name) == value:
+                        taken.setdefault(contact_id, source)
+        if not taken:
+            return
+        for contact_id in taken:
+            self.by_id.pop(contact_id, None)
+        for source in taken.values():
+            contact = _Contact.continuing(source)
+            self.by_id[contact.id] = contact
+            self.continued.append(contact)
+        self.index = {}
+        for contact in self.by_id.values():
+            for name in self.key_fields:
+                if contact.values.get(name):
+                    self._index(name, contact.values[name], contact.id)
+
     # ------------------------------------------------------------------ deciding
+    def decide_all(self):
+        """Work out the outcome of every row :meth:`load` was given (no database access)."""
+        decide = self.decide
+        for row in self.rows:
+            decide(row)
+
     def decide(self, row):
         """Work out the outcome of one row, updating the batch's view of its contact."""
         errors, warnings = row.errors, row.warnings
@@ -320,7 +379,15 @@ class _Plan:
 
     # ------------------------------------------------------------------ writing
     def write(self):
-        """Apply the decisions; return the counters. Raises :class:`RaceLost`."""
+        """Apply the decisions; return the counters. Raises :class:`RaceLost`.
+
+        The batch :meth:`carry_over` continued must be written first (its new contacts' ids are
+        taken from it here).
+        """
+        for contact in self.continued:
+            contact.id = contact.source.id
+            if contact.id < 0:
+                raise RuntimeError("the previous batch of an import was not written before the next one")
         self._insert_new_contacts()
         self._update_changed_contacts()
         added, removed = self._write_memberships()
@@ -443,10 +510,7 @@ def apply_batch(session, contacts, account_id, import_id, replace, rows, segment
     account's write lock (:func:`contact_segments.imports.locks.lock_for_writing`). Raises
     :class:`RaceLost` when a contact to create appeared meanwhile (roll back and run again).
     """
-    bulk.prefer_index_lookups(session)
-    plan = _Plan(session, contacts, account_id, import_id, replace, segments)
+    plan = BatchPlan(session, contacts, account_id, import_id, replace, segments)
     plan.load(rows)
-    decide = plan.decide
-    for row in rows:
-        decide(row)
+    plan.decide_all()
     return BatchOutcome(plan.write())

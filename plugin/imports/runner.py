@@ -26,14 +26,16 @@ import math
 import pickle
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ..collector import collector_paused
 from ..models import utcnow
-from .engine import RaceLost, SegmentIndex, apply_batch
+from .engine import BatchPlan, RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
-from .locks import driver_lock, lock_for_writing
+from .locks import HeldAccount, driver_lock, lock_for_writing
 from .models import (
     COUNTERS, CREATED, FAILED, FINISHED, QUEUED, REFUSED, RUNNING, UPLOADED, Import, ImportChunk,
     ImportPart, ImportRow, ImportUnknownSegment,
@@ -264,37 +266,96 @@ def _drive_locked(state, import_id, job_meta):
         return imp is not None and not imp.ended
     if imp.dry_run:
         return _dry_run(state, imp, job_meta)
-    cache = {}
+    if state.config["SEGMENTS_IMPORT_PIPELINE"] and state.db.engine.dialect.name == "postgresql":
+        # A connection of its own, to hold the account's lock across the batches' commits.
+        with state.db.engine.connect() as connection, \
+                Session(bind=connection, expire_on_commit=False) as own_session, \
+                ThreadPoolExecutor(1, thread_name_prefix="segments-decide") as decider:
+            account = HeldAccount(connection, imp.account_id)
+            account.acquire()
+            try:
+                return _apply_batches(state, own_session, own_session.get(Import, import_id), job_meta,
+                                      decider, account)
+            finally:
+                own_session.rollback()
+                account.release()
+    return _apply_batches(state, session, imp, job_meta)
+
+
+class _BatchRows:
+    """The validated rows of an import's batches, one part in memory at a time."""
+
+    def __init__(self, session, imp):
+        self.session, self.imp = session, imp
+        self.seq, self.rows = None, None
+
+    def at(self, position):
+        """The rows of the batch starting at row ``position``, or ``None`` while its part is not
+        validated yet."""
+        imp = self.imp
+        seq = position // imp.part_rows
+        if seq != self.seq:
+            blob = _validated_blob(self.session, imp.id, seq)
+            if blob is None:
+                return None
+            self.seq, self.rows = seq, unpack_validated_records(blob)
+        start = position - seq * imp.part_rows
+        return self.rows[start:start + imp.batch_size]
+
+
+def _apply_batches(state, session, imp, job_meta, decider=None, account=None):
+    """The apply loop: one transaction per batch, in file order. Returns True when waiting for a
+    part to be validated.
+
+    With a ``decider`` (a one-thread executor) and the ``account``'s write lock held across
+    transactions (:class:`~contact_segments.imports.locks.HeldAccount`), the loop is pipelined:
+    in the transaction that writes batch N it first reads what batch N+1 needs, and a thread
+    decides batch N+1 (from that and batch N's decisions: ``BatchPlan.carry_over``) while
+    PostgreSQL writes batch N. The lock held across commits is what keeps that read valid; when
+    it is handed over to another import, or batch N loses a race, the read is dropped and the
+    next batch is planned afresh. The data and counts are the same either way.
+    """
+    batches = _BatchRows(session, imp)
     races = 0
     delay = float(state.config.get("SEGMENTS_IMPORT_TEST_BATCH_DELAY", 0) or 0)
+    planned = None  # (position, decided BatchPlan) read under the lock still held
     while True:
         lock_for_writing(session, imp.id, imp.account_id)
         rows_done = session.execute(sa.select(Import.rows_done).where(Import.id == imp.id)).scalar_one()
         if rows_done >= imp.rows_total:
             session.rollback()
             return False
-        seq = rows_done // imp.part_rows
-        if seq not in cache:
-            blob = _validated_blob(session, imp.id, seq)
-            if blob is None:
-                session.rollback()
-                return True
-            cache = {seq: unpack_validated_records(blob)}
-        start = rows_done - seq * imp.part_rows
-        batch = cache[seq][start:start + imp.batch_size]
+        batch = batches.at(rows_done)
+        if batch is None:
+            session.rollback()
+            return True
+        if planned is not None and planned[0] == rows_done:
+            plan = planned[1]
+        else:
+            plan = _plan(state, session, imp, batch)
+            plan.decide_all()
+        planned = upcoming = None
+        done = rows_done + len(batch)
+        if decider is not None and done < imp.rows_total:
+            next_batch = batches.at(done)
+            if next_batch is not None:
+                upcoming = _plan(state, session, imp, next_batch)
+                upcoming.carry_over(plan)
+                upcoming = decider.submit(upcoming.decide_all), upcoming
         try:
-            outcome = apply_batch(session, state.contacts, imp.account_id, imp.id, imp.replace, batch,
-                                  SegmentIndex.load(session, imp.account_id))
+            counts = plan.write()
         except RaceLost:
             session.rollback()
             races += 1
             if races > RACE_RETRIES:
                 raise
             continue
+        finally:
+            if upcoming is not None:
+                upcoming[0].result()  # the thread is done with it (and raised nothing)
         races = 0
-        done = rows_done + len(batch)
         finished = done >= imp.rows_total
-        values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS}
+        values = {name: getattr(Import, name) + counts[name] for name in COUNTERS}
         values.update(rows_done=done, checkpoint_line=batch[-1].line)
         if finished:
             values.update(status=FINISHED, finished_at=utcnow())
@@ -308,8 +369,18 @@ def _drive_locked(state, import_id, job_meta):
         if finished:
             notify_ended(state, _load(session, imp.id))
             return False
+        if upcoming is not None and not account.take_turns():
+            planned = done, upcoming[1]
         if delay:
             time.sleep(delay)
+
+
+def _plan(state, session, imp, rows):
+    """A :class:`BatchPlan` of ``rows`` with what they name loaded (in the current transaction)."""
+    plan = BatchPlan(session, state.contacts, imp.account_id, imp.id, imp.replace,
+                     SegmentIndex.load(session, imp.account_id))
+    plan.load(rows)
+    return plan
 
 
 def _load_in_transaction(session, import_id):
