@@ -267,19 +267,53 @@ def _drive_locked(state, import_id, job_meta):
     if imp.dry_run:
         return _dry_run(state, imp, job_meta)
     if state.config["SEGMENTS_IMPORT_PIPELINE"] and state.db.engine.dialect.name == "postgresql":
-        # A connection of its own, to hold the account's lock across the batches' commits.
-        with state.db.engine.connect() as connection, \
-                Session(bind=connection, expire_on_commit=False) as own_session, \
-                ThreadPoolExecutor(1, thread_name_prefix="segments-decide") as decider:
+        engine = state.db.engine
+        # Connections of its own: one writes and holds the account's lock across the batches'
+        # commits, the other reads ahead from a snapshot.
+        with engine.connect() as connection, Session(bind=connection, expire_on_commit=False) as own_session, \
+                engine.connect().execution_options(isolation_level="REPEATABLE READ") as reading, \
+                Session(bind=reading) as read_ahead, \
+                ThreadPoolExecutor(1, thread_name_prefix="segments-read-ahead") as planner:
             account = HeldAccount(connection, imp.account_id)
             account.acquire()
             try:
                 return _apply_batches(state, own_session, own_session.get(Import, import_id), job_meta,
-                                      decider, account)
+                                      _ReadAhead(state, read_ahead, planner, account))
             finally:
                 own_session.rollback()
                 account.release()
     return _apply_batches(state, session, imp, job_meta)
+
+
+class _ReadAhead:
+    """Plans batch N+1 in a thread, through a session of its own, while batch N is written.
+
+    :meth:`start` takes the read session's snapshot before batch N writes anything (a
+    ``REPEATABLE READ`` transaction), so the thread sees the data as batch N found it; batch N's
+    decisions are then carried over (``BatchPlan.carry_over``). Valid only while the account's
+    write lock stays held (:meth:`keep`).
+    """
+
+    def __init__(self, state, session, executor, account):
+        self.state, self.session, self.executor, self.account = state, session, executor, account
+
+    def start(self, imp, rows, previous):
+        """Start planning ``rows``, the batch after ``previous``; return a future of the plan."""
+        self.session.execute(sa.select(sa.literal(1)))  # the snapshot, taken now
+        return self.executor.submit(self._plan, imp, rows, previous)
+
+    def _plan(self, imp, rows, previous):
+        try:
+            plan = _plan(self.state, self.session, imp, rows)
+            plan.carry_over(previous)
+            plan.decide_all()
+            return plan
+        finally:
+            self.session.rollback()
+
+    def keep(self):
+        """True when the plan read ahead may be used: nobody else took the account meanwhile."""
+        return not self.account.take_turns()
 
 
 class _BatchRows:
@@ -303,17 +337,15 @@ class _BatchRows:
         return self.rows[start:start + imp.batch_size]
 
 
-def _apply_batches(state, session, imp, job_meta, decider=None, account=None):
+def _apply_batches(state, session, imp, job_meta, read_ahead=None):
     """The apply loop: one transaction per batch, in file order. Returns True when waiting for a
     part to be validated.
 
-    With a ``decider`` (a one-thread executor) and the ``account``'s write lock held across
-    transactions (:class:`~contact_segments.imports.locks.HeldAccount`), the loop is pipelined:
-    in the transaction that writes batch N it first reads what batch N+1 needs, and a thread
-    decides batch N+1 (from that and batch N's decisions: ``BatchPlan.carry_over``) while
-    PostgreSQL writes batch N. The lock held across commits is what keeps that read valid; when
-    it is handed over to another import, or batch N loses a race, the read is dropped and the
-    next batch is planned afresh. The data and counts are the same either way.
+    With a :class:`_ReadAhead` (PostgreSQL, the account's write lock held across transactions)
+    the loop is pipelined: batch N+1 is read and decided in another thread and connection while
+    batch N is written. When the lock is handed over to another import, or batch N loses a race,
+    that plan is dropped and the batch is planned afresh. The data and counts are the same
+    either way.
     """
     batches = _BatchRows(session, imp)
     races = 0
@@ -336,14 +368,12 @@ def _apply_batches(state, session, imp, job_meta, decider=None, account=None):
             plan.decide_all()
         planned = upcoming = None
         done = rows_done + len(batch)
-        if decider is not None and done < imp.rows_total:
+        if read_ahead is not None and done < imp.rows_total:
             next_batch = batches.at(done)
             if next_batch is not None:
-                upcoming = _plan(state, session, imp, next_batch)
-                upcoming.carry_over(plan)
-                upcoming = decider.submit(upcoming.decide_all), upcoming
+                upcoming = read_ahead.start(imp, next_batch, plan)
         try:
-            counts = plan.write()
+            counts = plan.write(session)
         except RaceLost:
             session.rollback()
             races += 1
@@ -352,7 +382,7 @@ def _apply_batches(state, session, imp, job_meta, decider=None, account=None):
             continue
         finally:
             if upcoming is not None:
-                upcoming[0].result()  # the thread is done with it (and raised nothing)
+                upcoming.exception()  # wait: the thread must be done before the next step
         races = 0
         finished = done >= imp.rows_total
         values = {name: getattr(Import, name) + counts[name] for name in COUNTERS}
@@ -369,17 +399,17 @@ def _apply_batches(state, session, imp, job_meta, decider=None, account=None):
         if finished:
             notify_ended(state, _load(session, imp.id))
             return False
-        if upcoming is not None and not account.take_turns():
-            planned = done, upcoming[1]
+        if upcoming is not None and read_ahead.keep():
+            planned = done, upcoming.result()
         if delay:
             time.sleep(delay)
 
 
 def _plan(state, session, imp, rows):
     """A :class:`BatchPlan` of ``rows`` with what they name loaded (in the current transaction)."""
-    plan = BatchPlan(session, state.contacts, imp.account_id, imp.id, imp.replace,
+    plan = BatchPlan(state.contacts, imp.account_id, imp.id, imp.replace,
                      SegmentIndex.load(session, imp.account_id))
-    plan.load(rows)
+    plan.load(session, rows)
     return plan
 
 
