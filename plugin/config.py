@@ -43,8 +43,6 @@ DEFAULTS = {
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
     "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,
     "SEGMENTS_IMPORT_BATCH_SIZE": 5000,
-    # PostgreSQL: decide the next batch (in a thread) while the current one is written.
-    "SEGMENTS_IMPORT_PIPELINE": True,
     # Rows per part: parts of a file are validated in parallel by the workers (one job each).
     "SEGMENTS_IMPORT_PART_ROWS": 20000,
     # RQ retries of a failed import job (each retry resumes from the checkpoint).

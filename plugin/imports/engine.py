@@ -114,17 +114,6 @@ class _Contact:
         self.original_segments = set()
         self.lines = []  # lines of this import that touched it
 
-    @classmethod
-    def continuing(cls, source):
-        """A copy of ``source`` (a contact of the previous batch, decided but maybe not written
-        yet) as the next batch finds it: its final state is the next batch's stored state. A
-        contact the previous batch creates keeps its temporary id (see ``BatchPlan.created``)."""
-        contact = cls(source.id, dict(source.values), dict(source.values))
-        contact.segments = set(source.segments)
-        contact.original_segments = set(source.segments)
-        contact.lines = list(source.lines)
-        return contact
-
     @property
     def new(self):
         """True when the contact is not in the database yet (this batch creates it)."""
@@ -132,7 +121,7 @@ class _Contact:
 
     def describe(self):
         """Name the contact for a message ("Jane Doe (contact 12)", "the new contact of line 3")."""
-        if self.id < 0:  # not created yet (by this batch or the previous one)
+        if self.new:
             return f"the new contact of line {self.lines[0]}" if self.lines else "a new contact"
         name = " ".join(v for v in (self.values.get("first_name"), self.values.get("last_name")) if v)
         return f"{name or 'a contact'} (contact {self.id})"
@@ -157,17 +146,11 @@ def _values_getter(fields):
     return operator.itemgetter(*fields)
 
 
-class BatchPlan:
-    """One batch of rows: :meth:`load` reads what they name, :meth:`decide_all` works out every
-    row's outcome (no database access), then :meth:`write` applies it. :func:`apply_batch` does
-    all three in one session. The pipelined driver loads and decides batch N+1 in another thread
-    and session (a snapshot taken before batch N's writes, plus :meth:`carry_over`) while batch
-    N is written: the plans never change each other's contacts, and a plan's new contacts keep
-    their temporary (negative) ids, their real ids going to :attr:`created`.
-    """
+class _Plan:
+    """Works out every row's outcome; then :meth:`write` applies it."""
 
-    def __init__(self, contacts, account_id, import_id, replace, segments):
-        self.session = None  # the session of the current step (load or write)
+    def __init__(self, session, contacts, account_id, import_id, replace, segments):
+        self.session = session
         self.contacts = contacts
         self.account_id = account_id
         self.import_id = import_id
@@ -183,19 +166,11 @@ class BatchPlan:
         self.next_temp_id = -1
         self.outcomes = []  # (line, outcome, contact or None, issues)
         self.unknown = []  # (name_key, line, name, suggestion)
-        self.rows = []
-        self.previous = None  # the plan carry_over continued, until this one is written
-        self.continued = 0  # contacts carried over from it
-        self.continued_new = []  # temporary ids of those it creates
-        self.created = {}  # temporary id -> id of the contact created (by write)
-        self.written = False
 
     # ------------------------------------------------------------------ reading
-    def load(self, session, rows):
-        """Read, through ``session``, the contacts the rows name, their memberships and the
-        earlier lines of this import that touched them."""
-        self.session, self.rows = session, rows
-        contacts = self.contacts
+    def load(self, rows):
+        """Read the contacts the rows name, their memberships and earlier lines of this import."""
+        contacts, session = self.contacts, self.session
         query = sa.select(contacts.col("id"), *(contacts.col(name) for name in self.fields)).where(
             contacts.in_account(self.account_id))
         for position, name in self.key_positions:
@@ -236,52 +211,7 @@ class BatchPlan:
         elif contact_id not in ids:
             ids.append(contact_id)
 
-    def carry_over(self, previous):
-        """Start from the state ``previous`` (the batch before this one, decided, and written or
-        about to be) leaves the contacts in, instead of the stored state this plan has loaded.
-
-        Needed when :meth:`load` ran before ``previous`` was written: a contact ``previous``
-        touched was read as it was before, and one it creates was not found at all. Each such
-        contact that this batch's rows name (by an identifier value it holds after
-        ``previous``), or that :meth:`load` read, is replaced by a copy of ``previous``'s
-        version; the identifier index is rebuilt from the contacts' final values.
-        """
-        self.next_temp_id = previous.next_temp_id
-        self.previous = previous
-        taken = {contact_id: previous.by_id[contact_id] for contact_id in self.by_id
-                 if contact_id in previous.by_id}
-        for row in self.rows:
-            if row.errors:
-                continue
-            for position, name in self.key_positions:
-                value = row.values[position]
-                for contact_id in (previous.index.get((name, value), ()) if value else ()):
-                    source = previous.by_id[contact_id]
-                    if source.values.get(name) == value:
-                        taken.setdefault(contact_id, source)
-        if not taken:
-            return
-        for contact_id in taken:
-            self.by_id.pop(contact_id, None)
-        for source in taken.values():
-            contact = _Contact.continuing(source)
-            self.by_id[contact.id] = contact
-            if contact.id < 0:
-                self.continued_new.append(contact.id)
-        self.continued = len(taken)
-        self.index = {}
-        for contact in self.by_id.values():
-            for name in self.key_fields:
-                if contact.values.get(name):
-                    self._index(name, contact.values[name], contact.id)
-
     # ------------------------------------------------------------------ deciding
-    def decide_all(self):
-        """Work out the outcome of every row :meth:`load` was given (no database access)."""
-        decide = self.decide
-        for row in self.rows:
-            decide(row)
-
     def decide(self, row):
         """Work out the outcome of one row, updating the batch's view of its contact."""
         errors, warnings = row.errors, row.warnings
@@ -389,19 +319,8 @@ class BatchPlan:
                 "into one contact (later non-blank values win, segments are combined).")
 
     # ------------------------------------------------------------------ writing
-    def write(self, session):
-        """Apply the decisions through ``session``; return the counters. Raises :class:`RaceLost`.
-
-        The batch :meth:`carry_over` continued must be written first: the contacts it created
-        are known here by the ids it gave them.
-        """
-        self.session = session
-        if self.previous is not None:
-            if not self.previous.written:
-                raise RuntimeError("the previous batch of an import was not written before the next one")
-            for temporary_id in self.continued_new:
-                self.created[temporary_id] = self.previous.created[temporary_id]
-            self.previous = None  # plans must not chain up in memory
+    def write(self):
+        """Apply the decisions; return the counters. Raises :class:`RaceLost`."""
         self._insert_new_contacts()
         self._update_changed_contacts()
         added, removed = self._write_memberships()
@@ -410,7 +329,7 @@ class BatchPlan:
         rows = []
         for line, outcome, contact, issues in self.outcomes:
             counts[outcome] += 1
-            contact_id = self._id(contact) if contact is not None else None
+            contact_id = contact.id if contact is not None else None
             if issues:
                 warned += any(issue[0] == "warning" for issue in issues)
                 codes = " ".join(dict.fromkeys(issue[2] for issue in issues))[:400]
@@ -421,13 +340,7 @@ class BatchPlan:
         bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows, constants)
         unknown = [(key[:400], line, name[:400], suggestion) for key, line, name, suggestion in self.unknown]
         bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown, constants)
-        self.written = True
         return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed}
-
-    def _id(self, contact):
-        """The stored id of ``contact`` (a contact created by this batch or the previous one
-        has a temporary id until then)."""
-        return contact.id if contact.id >= 0 else self.created[contact.id]
 
     def _stamp(self):
         contacts = self.contacts
@@ -449,7 +362,7 @@ class BatchPlan:
             raise RaceLost(f"a new contact was created meanwhile ({clash})") from clash
         if ids is not None:
             for contact, contact_id in zip(new, ids):
-                self.created[contact.id] = contact_id
+                contact.id = contact_id
             return
         by_key = {}
         for contact in new:
@@ -462,8 +375,8 @@ class BatchPlan:
         for record in bulk.insert_returning(self.session, contacts.table, columns, rows, returning, constants):
             for name, value in zip(self.key_fields, record[1:]):
                 contact = by_key.get((name, value)) if value else None
-                if contact is not None and contact.id not in self.created:
-                    self.created[contact.id] = record[0]
+                if contact is not None and contact.id < 0:
+                    contact.id = record[0]
                     resolved += 1
                     break
         if resolved != len(new):
@@ -476,7 +389,7 @@ class BatchPlan:
             return
         contacts = self.contacts
         row_of = _values_getter(self.fields)
-        rows = [(self._id(contact), *row_of(contact.values)) for contact in changed]
+        rows = [(contact.id, *row_of(contact.values)) for contact in changed]
         bulk.update_by_key(self.session, contacts.table, contacts.col("id").key,
                            [contacts.col(name).key for name in self.fields], rows, self._stamp(),
                            where=[contacts.in_account(self.account_id)])
@@ -485,15 +398,13 @@ class BatchPlan:
         to_add, to_add_new, to_remove = [], [], []
         for contact in self.by_id.values():
             if contact.new:  # created by this batch: no membership can exist yet
-                contact_id = self.created[contact.id]
-                to_add_new += [(segment_id, contact_id) for segment_id in contact.segments]
+                to_add_new += [(segment_id, contact.id) for segment_id in contact.segments]
                 continue
-            contact_id = self._id(contact)
             for segment_id in contact.segments - contact.original_segments:
-                to_add.append((segment_id, contact_id))
+                to_add.append((segment_id, contact.id))
             if contact.original_segments:
                 for segment_id in contact.original_segments - contact.segments:
-                    to_remove.append((segment_id, contact_id))
+                    to_remove.append((segment_id, contact.id))
         self._lock_segments({segment_id for segment_id, _ in to_add + to_add_new})
         columns = ["segment_id", "contact_id"]
         joined = Counter(segment_id for (segment_id,) in bulk.insert_returning(
@@ -532,7 +443,9 @@ def apply_batch(session, contacts, account_id, import_id, replace, rows, segment
     account's write lock (:func:`contact_segments.imports.locks.lock_for_writing`). Raises
     :class:`RaceLost` when a contact to create appeared meanwhile (roll back and run again).
     """
-    plan = BatchPlan(contacts, account_id, import_id, replace, segments)
-    plan.load(session, rows)
-    plan.decide_all()
-    return BatchOutcome(plan.write(session))
+    plan = _Plan(session, contacts, account_id, import_id, replace, segments)
+    plan.load(rows)
+    decide = plan.decide
+    for row in rows:
+        decide(row)
+    return BatchOutcome(plan.write())

@@ -5,10 +5,6 @@
   lock per account; SQLite: the database's write lock, taken at once by a first UPDATE), so the
   contacts a batch looked up cannot change under it. Imports of other accounts go on in parallel
   on PostgreSQL.
-* :class:`HeldAccount`: the same lock held across transactions, at session level, by a driver
-  that decides its next batch before the current one commits (PostgreSQL). It hands the lock
-  over after a batch when another import of the account is waiting, so imports of one account
-  still take turns batch by batch.
 * :func:`driver_lock`: a try-lock per import, held by the one worker that applies the import's
   validated parts in file order ("the driver"). Workers that finish validating a part while
   another drives just leave; the driver picks their part up. Released automatically when the
@@ -118,52 +114,3 @@ def _process_lock(key):
     finally:
         if acquired:
             lock.release()
-
-
-class HeldAccount:
-    """The write lock of ``account_id`` held by a dedicated PostgreSQL ``connection`` across
-    transactions (a session-level advisory lock: the transaction-level one that
-    :func:`lock_for_writing` takes in the same session is then granted at once).
-
-    Released by :meth:`release`, or by PostgreSQL when the connection ends (a killed worker).
-    """
-
-    def __init__(self, connection, account_id):
-        self.connection = connection
-        self.key = (_ACCOUNT_LOCK_SPACE, _key(account_id))
-        self.held = False
-
-    def acquire(self):
-        """Wait for the lock (others write one batch at a time) and hold it."""
-        self._call(sa.func.pg_advisory_lock(*self.key))
-        self.held = True
-
-    def release(self):
-        """Let the lock go (no-op when not held)."""
-        if self.held:
-            self._call(sa.func.pg_advisory_unlock(*self.key))
-            self.held = False
-
-    def wanted(self):
-        """True when another session is waiting for this account's write lock."""
-        return bool(self._call(sa.text(
-            "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-            "AND classid::bigint = :space AND objid::bigint = :key AND objsubid = 2)"
-        ).bindparams(space=self.key[0], key=self.key[1])))
-
-    def take_turns(self):
-        """Hand the lock over when another import of the account waits for it; return True if
-        it was handed over (and taken back: whatever was read under it before is stale)."""
-        if not self.wanted():
-            return False
-        self.release()
-        self.acquire()
-        return True
-
-    def _call(self, expression):
-        """Run ``SELECT expression`` in a transaction of its own (outside the batches')."""
-        if self.connection.in_transaction():
-            raise RuntimeError("the account lock is taken and given between transactions only")
-        value = self.connection.scalar(sa.select(expression))
-        self.connection.commit()
-        return value

@@ -26,16 +26,14 @@ import math
 import pickle
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from ..collector import collector_paused
 from ..models import utcnow
-from .engine import BatchPlan, RaceLost, SegmentIndex, apply_batch
+from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
-from .locks import HeldAccount, driver_lock, lock_for_writing
+from .locks import driver_lock, lock_for_writing
 from .models import (
     COUNTERS, CREATED, FAILED, FINISHED, QUEUED, REFUSED, RUNNING, UPLOADED, Import, ImportChunk,
     ImportPart, ImportRow, ImportUnknownSegment,
@@ -266,126 +264,37 @@ def _drive_locked(state, import_id, job_meta):
         return imp is not None and not imp.ended
     if imp.dry_run:
         return _dry_run(state, imp, job_meta)
-    if state.config["SEGMENTS_IMPORT_PIPELINE"] and state.db.engine.dialect.name == "postgresql":
-        engine = state.db.engine
-        # Connections of its own: one writes and holds the account's lock across the batches'
-        # commits, the other reads ahead from a snapshot.
-        with engine.connect() as connection, Session(bind=connection, expire_on_commit=False) as own_session, \
-                engine.connect().execution_options(isolation_level="REPEATABLE READ") as reading, \
-                Session(bind=reading) as read_ahead, \
-                ThreadPoolExecutor(1, thread_name_prefix="segments-read-ahead") as planner:
-            account = HeldAccount(connection, imp.account_id)
-            account.acquire()
-            try:
-                return _apply_batches(state, own_session, own_session.get(Import, import_id), job_meta,
-                                      _ReadAhead(state, read_ahead, planner, account))
-            finally:
-                own_session.rollback()
-                account.release()
-    return _apply_batches(state, session, imp, job_meta)
-
-
-class _ReadAhead:
-    """Plans batch N+1 in a thread, through a session of its own, while batch N is written.
-
-    :meth:`start` takes the read session's snapshot before batch N writes anything (a
-    ``REPEATABLE READ`` transaction), so the thread sees the data as batch N found it; batch N's
-    decisions are then carried over (``BatchPlan.carry_over``). Valid only while the account's
-    write lock stays held (:meth:`keep`).
-    """
-
-    def __init__(self, state, session, executor, account):
-        self.state, self.session, self.executor, self.account = state, session, executor, account
-
-    def start(self, imp, rows, previous):
-        """Start planning ``rows``, the batch after ``previous``; return a future of the plan."""
-        self.session.execute(sa.select(sa.literal(1)))  # the snapshot, taken now
-        return self.executor.submit(self._plan, imp, rows, previous)
-
-    def _plan(self, imp, rows, previous):
-        try:
-            plan = _plan(self.state, self.session, imp, rows)
-            plan.carry_over(previous)
-            plan.decide_all()
-            return plan
-        finally:
-            self.session.rollback()
-
-    def keep(self):
-        """True when the plan read ahead may be used: nobody else took the account meanwhile."""
-        return not self.account.take_turns()
-
-
-class _BatchRows:
-    """The validated rows of an import's batches, one part in memory at a time."""
-
-    def __init__(self, session, imp):
-        self.session, self.imp = session, imp
-        self.seq, self.rows = None, None
-
-    def at(self, position):
-        """The rows of the batch starting at row ``position``, or ``None`` while its part is not
-        validated yet."""
-        imp = self.imp
-        seq = position // imp.part_rows
-        if seq != self.seq:
-            blob = _validated_blob(self.session, imp.id, seq)
-            if blob is None:
-                return None
-            self.seq, self.rows = seq, unpack_validated_records(blob)
-        start = position - seq * imp.part_rows
-        return self.rows[start:start + imp.batch_size]
-
-
-def _apply_batches(state, session, imp, job_meta, read_ahead=None):
-    """The apply loop: one transaction per batch, in file order. Returns True when waiting for a
-    part to be validated.
-
-    With a :class:`_ReadAhead` (PostgreSQL, the account's write lock held across transactions)
-    the loop is pipelined: batch N+1 is read and decided in another thread and connection while
-    batch N is written. When the lock is handed over to another import, or batch N loses a race,
-    that plan is dropped and the batch is planned afresh. The data and counts are the same
-    either way.
-    """
-    batches = _BatchRows(session, imp)
+    cache = {}
     races = 0
     delay = float(state.config.get("SEGMENTS_IMPORT_TEST_BATCH_DELAY", 0) or 0)
-    planned = None  # (position, decided BatchPlan) read under the lock still held
     while True:
         lock_for_writing(session, imp.id, imp.account_id)
         rows_done = session.execute(sa.select(Import.rows_done).where(Import.id == imp.id)).scalar_one()
         if rows_done >= imp.rows_total:
             session.rollback()
             return False
-        batch = batches.at(rows_done)
-        if batch is None:
-            session.rollback()
-            return True
-        if planned is not None and planned[0] == rows_done:
-            plan = planned[1]
-        else:
-            plan = _plan(state, session, imp, batch)
-            plan.decide_all()
-        planned = upcoming = None
-        done = rows_done + len(batch)
-        if read_ahead is not None and done < imp.rows_total:
-            next_batch = batches.at(done)
-            if next_batch is not None:
-                upcoming = read_ahead.start(imp, next_batch, plan)
+        seq = rows_done // imp.part_rows
+        if seq not in cache:
+            blob = _validated_blob(session, imp.id, seq)
+            if blob is None:
+                session.rollback()
+                return True
+            cache = {seq: unpack_validated_records(blob)}
+        start = rows_done - seq * imp.part_rows
+        batch = cache[seq][start:start + imp.batch_size]
         try:
-            counts = plan.write(session)
+            outcome = apply_batch(session, state.contacts, imp.account_id, imp.id, imp.replace, batch,
+                                  SegmentIndex.load(session, imp.account_id))
         except RaceLost:
             session.rollback()
             races += 1
             if races > RACE_RETRIES:
                 raise
             continue
-        finally:
-            if upcoming is not None:
-                upcoming.exception()  # wait: the thread must be done before the next step
         races = 0
+        done = rows_done + len(batch)
         finished = done >= imp.rows_total
-        values = {name: getattr(Import, name) + counts[name] for name in COUNTERS}
+        values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS}
         values.update(rows_done=done, checkpoint_line=batch[-1].line)
         if finished:
             values.update(status=FINISHED, finished_at=utcnow())
@@ -399,18 +308,8 @@ def _apply_batches(state, session, imp, job_meta, read_ahead=None):
         if finished:
             notify_ended(state, _load(session, imp.id))
             return False
-        if upcoming is not None and read_ahead.keep():
-            planned = done, upcoming.result()
         if delay:
             time.sleep(delay)
-
-
-def _plan(state, session, imp, rows):
-    """A :class:`BatchPlan` of ``rows`` with what they name loaded (in the current transaction)."""
-    plan = BatchPlan(state.contacts, imp.account_id, imp.id, imp.replace,
-                     SegmentIndex.load(session, imp.account_id))
-    plan.load(session, rows)
-    return plan
 
 
 def _load_in_transaction(session, import_id):
