@@ -291,7 +291,8 @@ def fetch_matching(session, query, column, values):
     if not values:
         return []
     if _is_postgres(session):
-        keys = sa.func.unnest(_array_param("values", values, column.type)).table_valued("v").render_derived(name="k")
+        array = _array_param("values", values, column.type)
+        keys = sa.func.unnest(array).table_valued("v").render_derived(name="k")
         matched = query.where(column == keys.c.v).offset(0).lateral("matched")
         return session.execute(sa.select(*matched.c).select_from(keys).join(matched, sa.true())).all()
     found = []
