@@ -252,3 +252,21 @@ def test_refusal_reason_is_translated_in_brazilian_portuguese(client, account):
     assert portuguese.status_code == 422
     assert "Falta uma coluna obrigatória" in portuguese.get_data(as_text=True)
     assert contact_count(account[0]) == 0
+
+
+def test_warnings_are_listed_on_the_result_page(client):
+    """Rows imported with a warning (here: the same contact twice) are listed under the counts,
+    translated, next to the note that the rows were imported."""
+    response = upload(client, (HEADER + "US,Ann,Lee,,ann@example.com,Nowhere\n"
+                               "US,Ann,Lee-Smith,,ANN@example.com,\n").encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    status = wait_until_ended(client, import_id)
+    assert (status["created"], status["updated"], status["failed"]) == (1, 1, 0)
+    english = client.get(response.location).get_data(as_text=True)
+    assert 'id="import-warnings"' in english and "First warning</h3>" in english
+    assert "Line 3 is the same contact as line 2" in english
+    assert "Rows with a warning were imported" in english and 'id="import-errors"' not in english
+    # The unknown segment name is in its own list, not repeated as a row warning.
+    assert english.count("Nowhere") == 1 and 'id="unknown-segments"' in english
+    pt = client.get(response.location, headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert "Primeiro aviso</h3>" in pt and "As linhas com aviso foram importadas" in pt
