@@ -332,10 +332,11 @@ def import_status(import_id):
 
 
 def import_report(import_id):
-    """``GET /imports/<id>/report.csv``: the per-row report (line, outcome, reason, the row)."""
+    """``GET /imports/<id>/report.csv``: the per-row report (line, outcome, reason, the row),
+    its messages in the user's language."""
     scope = current_scope()
     try:
-        filename, chunks = service.report_csv(scope, import_id)
+        filename, chunks = service.report_csv(scope, import_id, describe=issue_text)
     except SegmentsError as error:
         say(describe(error, actor=scope.actor, action="import", what="import"), "error")
         return redirect(url_for(".import_detail", import_id=import_id))

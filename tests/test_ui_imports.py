@@ -270,3 +270,15 @@ def test_warnings_are_listed_on_the_result_page(client):
     assert english.count("Nowhere") == 1 and 'id="unknown-segments"' in english
     pt = client.get(response.location, headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
     assert "Primeiro aviso</h3>" in pt and "As linhas com aviso foram importadas" in pt
+
+
+def test_the_report_downloaded_from_the_pages_speaks_the_users_language(client):
+    response = upload(client, (HEADER + "US,Bo,Ng,,,\n").encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert wait_until_ended(client, import_id)["failed"] == 1
+    url = f"/segments/imports/{import_id}/report.csv"
+    pt = client.get(url, headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    english = client.get(url, headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert "A linha 2 não tem Número de celular nem E-mail" in pt
+    assert "Line 2 has neither a Mobile Number nor an Email" in english
+    assert "missing_contact_point" in pt and "missing_contact_point" in english  # codes stay

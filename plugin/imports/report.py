@@ -86,12 +86,19 @@ def _outcomes(session, import_id, first_line, last_line):
     }
 
 
-def iter_report_csv(session, imp):
+def _engine_message(issue):
+    return issue["message"]
+
+
+def iter_report_csv(session, imp, describe=None):
     """Yield the per-row report of ``imp`` as CSV text, a few thousand rows per piece.
 
     One row per data row of the file, in file order: its line, outcome (``pending`` while the
-    import has not reached it), codes and messages, then the row's cells as read.
+    import has not reached it), codes and messages, then the row's cells as read. ``describe``
+    turns an issue (a ``{line, column, code, message}`` dict) into its message (default: the
+    engine's English sentence; the pages pass their translation).
     """
+    describe = describe or _engine_message
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     parts = session.execute(
@@ -109,7 +116,9 @@ def iter_report_csv(session, imp):
         outcomes = _outcomes(session, imp.id, first_line, last_line)
         for line, raw in rows:
             outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
-            messages = " | ".join(issue[3] for issue in issues or ())
+            messages = " | ".join(
+                describe({"line": line, "column": column, "code": code, "message": message})
+                for _level, column, code, message in issues or ())
             writer.writerow([safe_cell(cell) for cell in
                              (line, outcome, (codes or "").replace(" ", ", "), messages, *raw)])
             if buffer.tell() > 256 * 1024:

@@ -203,10 +203,11 @@ def import_summary(scope, import_id, max_issues=None):
     return summary(scope.session, get_import(scope, import_id), max_issues)
 
 
-def report_csv(scope, import_id):
-    """Return ``(filename, iterator of CSV text)``: the per-row report of an import."""
+def report_csv(scope, import_id, describe=None):
+    """Return ``(filename, iterator of CSV text)``: the per-row report of an import (messages
+    written by ``describe``, see :func:`report.iter_report_csv`)."""
     imp = get_import(scope, import_id)
     if imp.status == REFUSED:
         raise Conflict(f"The file was refused, so there is no per-row report: {imp.error_message}",
                        code="file_refused")
-    return report_filename(imp), iter_report_csv(scope.session, imp)
+    return report_filename(imp), iter_report_csv(scope.session, imp, describe)
