@@ -44,7 +44,8 @@ def _text_column(values):
     texts = [NULL if value is None else value if value.__class__ is str
              else str(value) if value.__class__ is int else _literal(value) for value in values]
     joined = "".join(texts)
-    if joined.count("\\") == texts.count(NULL) and "\t" not in joined and "\n" not in joined \
+    # Each NULL brings one backslash; any other backslash (a value such as "\\N" included) is data.
+    if joined.count("\\") == values.count(None) and "\t" not in joined and "\n" not in joined \
             and "\r" not in joined:
         return texts
     return [NULL if value is None else text.translate(_ESCAPES) for value, text in zip(values, texts)]

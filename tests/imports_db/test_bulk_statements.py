@@ -136,3 +136,15 @@ def test_insert_rows_copies_every_value_back_unchanged(app):
     stored = db.session.execute(sa.select(table).order_by(table.c.n)).all()
     assert [tuple(row[:6]) for row in stored] == [*rows, (100, "via psycopg", True, 1.5, None, None)]
     assert [row.tag for row in stored] == ["constant\twith tab"] * len(rows) + [None]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_value_that_reads_like_null_stays_a_value(app):
+    """A column whose only special text is the value "\\N" (COPY's NULL marker) beside a real
+    NULL: the value is escaped, the NULL stays NULL."""
+    table = sa.Table("bulk_copy_null_marker", sa.MetaData(), sa.Column("n", sa.BigInteger),
+                     sa.Column("label", sa.Text))
+    table.create(db.engine)
+    bulk.insert_rows(db.session, table, ["n", "label"], [(1, "\\N"), (2, None), (3, "plain")])
+    stored = db.session.execute(sa.select(table.c.n, table.c.label).order_by(table.c.n)).all()
+    assert [tuple(row) for row in stored] == [(1, "\\N"), (2, None), (3, "plain")]
