@@ -863,21 +863,37 @@ def _unclosed_quote(line, cells, span, delimiter, width, at_end=False):
     return None
 
 
+def cell_picker(index):
+    """Return a function that maps a row's raw cells to ``{column key: stripped cell}`` for a
+    header ``index`` (column key -> position); a cell the row lacks is ``""``.
+
+    It runs once per row of every import: when the row has all the mapped cells (the usual case)
+    they are picked, stripped and keyed in C.
+    """
+    items = list(index.items())
+    keys = tuple(key for key, _ in items)
+    positions = tuple(position for _, position in items)
+    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
+    needed = max(positions, default=-1) + 1
+    strip = str.strip
+
+    def cells_of(raw):
+        if pick is not None and len(raw) >= needed:
+            return dict(zip(keys, map(strip, pick(raw))))
+        size = len(raw)
+        return {key: (raw[position].strip() if position < size else "") for key, position in items}
+
+    return cells_of
+
+
 def _source_rows(records, result, start_after_line):
     header = result.header
     width = header.width
     max_chars = result.limits.max_cell_chars
     delimiter = result.delimiter
-    index_items = list(header.index.items())
-    column_names = {i: COLUMN_BY_KEY[key].header for key, i in index_items}
+    column_names = {i: COLUMN_BY_KEY[key].header for key, i in header.index.items()}
     skip_through = max(result.header_line, start_after_line)
-    # The per-row hot path: the mapped cells picked, stripped and keyed in C when the row has
-    # all of them (the usual case); the general comprehension otherwise.
-    keys = tuple(key for key, _ in index_items)
-    positions = tuple(i for _, i in index_items)
-    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
-    needed = max(positions, default=-1) + 1
-    strip = str.strip
+    cells_of = cell_picker(header.index)
     try:
         for line, raw, span in records:
             if line <= skip_through:
@@ -901,11 +917,7 @@ def _source_rows(records, result, start_after_line):
                 issue = _unclosed_quote(line, raw, span, delimiter, width)
                 if issue:
                     problems.append(issue)
-            if pick is not None and size >= needed:
-                cells = dict(zip(keys, map(strip, pick(raw))))
-            else:
-                cells = {key: (raw[i].strip() if i < size else "") for key, i in index_items}
-            yield SourceRow(line, cells, raw, problems, warnings)
+            yield SourceRow(line, cells_of(raw), raw, problems, warnings)
     finally:
         records.close()
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from .errors import FileRefused, RowIssue
 from .models import ImportChunk
-from .reading import SourceRow
+from .reading import SourceRow, cell_picker
 from .validation import ValidatedRow
 
 CHUNK_BYTES = 1024 * 1024
@@ -159,21 +159,9 @@ def pack_source_rows(header, rows):
 def unpack_source_rows(blob):
     """Return the :class:`SourceRow` list packed by :func:`pack_source_rows`."""
     payload = _unpack(blob)
-    index = list(payload["index"].items())
-    keys = tuple(key for key, _ in index)
-    positions = tuple(i for _, i in index)
-    pick = operator.itemgetter(*positions) if len(positions) > 1 else None
-    needed = max(positions, default=-1) + 1
-    strip = str.strip
-    rows = []
-    for line, raw, problems, warnings in payload["rows"]:
-        size = len(raw)
-        if pick is not None and size >= needed:  # the usual case, in C
-            cells = dict(zip(keys, map(strip, pick(raw))))
-        else:
-            cells = {key: (raw[i].strip() if i < size else "") for key, i in index}
-        rows.append(SourceRow(line, cells, raw, _row_issues(line, problems), _row_issues(line, warnings)))
-    return rows
+    cells_of = cell_picker(payload["index"])
+    return [SourceRow(line, cells_of(raw), raw, _row_issues(line, problems), _row_issues(line, warnings))
+            for line, raw, problems, warnings in payload["rows"]]
 
 
 def unpack_raw_cells(blob):
