@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from .errors import FileRefused, RowIssue
 from .models import ImportChunk
 from .reading import SourceRow, cell_picker
-from .validation import ValidatedRow
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -193,7 +192,7 @@ _row_values = operator.attrgetter(*VALUE_FIELDS)
 
 
 def pack_validated_rows(rows):
-    """Pack :class:`ValidatedRow` objects into bytes (read back by :func:`unpack_validated_records`)."""
+    """Pack :class:`~contact_segments.imports.validation.ValidatedRow` objects into bytes (read back by :func:`unpack_validated_records`)."""
     return _pack([
         (row.line, _row_values(row), tuple(row.segment_names), _issue_tuples(row.errors),
          _issue_tuples(row.warnings))
@@ -209,15 +208,3 @@ def unpack_validated_records(blob):
         RowRecord(line, tuple(values), tuple(names), tuple(map(tuple, errors)), tuple(map(tuple, warnings)))
         for line, values, names, errors, warnings in _unpack(blob)
     ]
-
-
-def unpack_validated_rows(blob):
-    """Return the :class:`ValidatedRow` list packed by :func:`pack_validated_rows`."""
-    rows = []
-    for line, values, segment_names, errors, warnings in unpack_validated_records(blob):
-        row = ValidatedRow(line, segment_names=list(segment_names), errors=_row_issues(line, errors),
-                           warnings=_row_issues(line, warnings))
-        for name, value in zip(VALUE_FIELDS, values):
-            setattr(row, name, value)
-        rows.append(row)
-    return rows
