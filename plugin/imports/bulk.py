@@ -3,7 +3,8 @@
 Rows are tuples of values in the order of the ``columns`` given; ``constants`` (column key ->
 value) are values shared by every row (an account id, a time stamp), sent once.
 
-On PostgreSQL the rows travel with ``COPY ... FROM STDIN`` (psycopg formats them in C), either
+On PostgreSQL the rows travel with ``COPY ... FROM STDIN`` (its text built a column at a time by
+:mod:`~contact_segments.imports.copy_text`), either
 straight into their table (:func:`insert_rows`) or into a session-private staging table (a
 ``TEMP`` table, emptied before each use) that one set-based statement then reads:
 ``INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING``, ``UPDATE ... FROM``, ``DELETE ...

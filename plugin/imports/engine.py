@@ -416,7 +416,6 @@ class _Plan:
             adjust_member_count(self.session, segment_id, joined.get(segment_id, 0) - left.get(segment_id, 0))
         return sum(joined.values()), sum(left.values())
 
-
     def _lock_segments(self, segment_ids):
         """Hold the segments this batch adds members to until it commits (they cannot be
         deleted meanwhile: memberships have no foreign key); :class:`RaceLost` if one is gone."""
