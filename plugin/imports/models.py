@@ -101,13 +101,17 @@ class Import(Base):
 
 
 class ImportChunk(Base):
-    """One piece (``seq`` from 0) of an uploaded file's bytes."""
+    """One piece (``seq`` from 0) of an uploaded file's bytes.
+
+    ``codec`` says how ``data`` holds them: ``"zlib"`` (compressed), or ``None`` (as uploaded).
+    """
 
     __tablename__ = "segments_import_chunk"
 
     import_id: Mapped[int] = mapped_column(BigId, _import_fk(), primary_key=True)
     seq: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    codec: Mapped[str | None] = mapped_column(sa.String(16))
 
 
 class ImportPart(Base):

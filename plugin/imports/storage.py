@@ -1,7 +1,9 @@
 """Where an import's data lives between steps, all in the database (no shared disk needed).
 
-* The uploaded file: :func:`store_file` writes it in chunks (``segments_import_chunk``);
-  :class:`StoredFile` reads it back as a seekable binary stream, one chunk in memory at a time.
+* The uploaded file: :func:`store_file` writes it in chunks (``segments_import_chunk``),
+  compressed with zlib level 1 when that pays (a CSV shrinks to about a third, and the database
+  then stores it about 2.5 times faster than it compresses it itself); :class:`StoredFile` reads
+  it back as a seekable binary stream, one chunk in memory at a time.
 * A part of the file (``segments_import_part``): :func:`pack_source_rows` /
   :func:`unpack_source_rows` for the rows as read, :func:`pack_validated_rows` /
   :func:`unpack_validated_records` for the validated rows. Every row of a million-row import
@@ -56,16 +58,41 @@ def store_file(session, import_id, stream, max_bytes):
                 "into smaller files (keep the header row in each) and import them one after the "
                 "other.",
             )
-        session.execute(sa.insert(ImportChunk), [{"import_id": import_id, "seq": seq, "data": data}])
+        stored, codec = _encode_chunk(data)
+        session.execute(sa.insert(ImportChunk),
+                        [{"import_id": import_id, "seq": seq, "data": stored, "codec": codec}])
         seq += 1
     return size
 
 
+#: A chunk is stored compressed only if that saves at least this share of its bytes (an .xlsx
+#: file, already zip-compressed, is stored as it is).
+_WORTH_COMPRESSING = 0.9
+_ZLIB = "zlib"
+
+
+def _encode_chunk(data):
+    """Return ``(bytes to store, codec)`` for one chunk of an uploaded file."""
+    compressed = zlib.compress(data, 1)
+    if len(compressed) <= len(data) * _WORTH_COMPRESSING:
+        return compressed, _ZLIB
+    return data, None
+
+
+def _decode_chunk(data, codec):
+    """Return the uploaded bytes of a chunk stored by :func:`_encode_chunk` (or before it)."""
+    if codec is None:
+        return data
+    if codec == _ZLIB:
+        return zlib.decompress(data)
+    raise ValueError(f"stored file chunk with unknown codec {codec!r}")
+
+
 def copy_file(session, from_import_id, to_import_id):
     """Copy the stored file of one import to another, inside the database. Does not commit."""
-    selected = sa.select(sa.literal(to_import_id), ImportChunk.seq, ImportChunk.data).where(
-        ImportChunk.import_id == from_import_id)
-    session.execute(sa.insert(ImportChunk).from_select(["import_id", "seq", "data"], selected))
+    selected = sa.select(sa.literal(to_import_id), ImportChunk.seq, ImportChunk.data,
+                         ImportChunk.codec).where(ImportChunk.import_id == from_import_id)
+    session.execute(sa.insert(ImportChunk).from_select(["import_id", "seq", "data", "codec"], selected))
 
 
 class StoredFile(io.RawIOBase):
@@ -108,10 +135,10 @@ class StoredFile(io.RawIOBase):
             return 0
         seq, offset = divmod(self._position, CHUNK_BYTES)
         if seq != self._chunk_seq:
-            self._chunk = self._session.execute(
-                sa.select(ImportChunk.data).where(
+            self._chunk = _decode_chunk(*self._session.execute(
+                sa.select(ImportChunk.data, ImportChunk.codec).where(
                     ImportChunk.import_id == self._import_id, ImportChunk.seq == seq)
-            ).scalar_one()
+            ).one())
             self._chunk_seq = seq
         piece = self._chunk[offset:offset + len(buffer)]
         buffer[:len(piece)] = piece
