@@ -647,11 +647,13 @@ def _prepass(source, records, kind, delimiter, limits):
     max_rows = limits.max_rows
     last = None
     try:
-        for line, cells, span in records:
-            if _is_blank(cells):
+        for record in records:
+            cells = record[1]
+            # Most rows start with a filled cell: only the others are checked cell by cell.
+            if not (cells and cells[0] and not cells[0].isspace()) and _is_blank(cells):
                 continue
             if header is None:
-                header_line, header = line, map_header(cells)
+                header_line, header = record[0], map_header(cells)
                 if kind == "xlsx":
                     counted = count_xlsx_rows(source, stop_after=max_rows + 2)  # header + 1 too many
                     if counted is not None:
@@ -660,8 +662,9 @@ def _prepass(source, records, kind, delimiter, limits):
                         break
                 continue
             total += 1
-            last = (line, cells, span)
-            _check_row_count(total, max_rows)
+            last = record
+            if total > max_rows:
+                _check_row_count(total, max_rows)
     except csv.Error as error:
         raise FileRefused(
             "unreadable_csv",
