@@ -20,8 +20,7 @@ SHOWN = 5
 
 def _mine(scope):
     actor = scope.actor
-    return [Notification.account_id == actor.account_id,
-            sa.or_(Notification.user_id == actor.user_id, Notification.user_id.is_(None))]
+    return [Notification.account_id == actor.account_id, Notification.user_id == actor.user_id]
 
 
 def unread(scope, after_id=None, limit=SHOWN):

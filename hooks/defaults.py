@@ -54,7 +54,14 @@ class DefaultHooks:
 
     @hookimpl(trylast=True)
     def segments_notify(self, notice):
-        """Default: store the notification in-app (table ``segments_notification``)."""
+        """Default: store the notification in-app (table ``segments_notification``) for its user.
+
+        A notice without a user (an import run by a system actor, such as the CLI, which prints
+        its own summary) has nobody to be shown to in-app: it is not stored, and ``None`` is
+        returned (not delivered). A host's own hook still receives it.
+        """
+        if notice.user_id is None:
+            return None
         session = self._session
         session.add(Notification(
             account_id=notice.account_id, user_id=notice.user_id, kind=notice.kind,

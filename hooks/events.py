@@ -79,7 +79,11 @@ class ImportFinished:
 
 @dataclass(frozen=True)
 class Notice:
-    """A notification for one user of an account (``level``: info, success, error)."""
+    """A notification for one user of an account (``level``: info, success, error).
+
+    ``user_id`` is ``None`` when no user started what it is about (an import run from the CLI):
+    the plugin's in-app default then stores nothing; a host hook may still route it.
+    """
 
     account_id: int
     user_id: int | None

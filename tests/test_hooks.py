@@ -160,6 +160,18 @@ def test_hook_segments_before_delete(state, register, scope_for, account, make_c
     assert segments.delete(scope_for("manager"), other.id) == 0
 
 
+class HostNotifier:
+    """A host that delivers the plugin's notices through its own system."""
+
+    def __init__(self):
+        self.delivered = []
+
+    @hookimpl
+    def segments_notify(self, notice):
+        self.delivered.append(notice)
+        return True
+
+
 def test_hook_segments_notify(state, register, account):
     notice = Notice(account_id=account[0], user_id=account[1]["admin"], kind="import_queued",
                     message="You will be notified when your bulk import is ready")
@@ -167,18 +179,24 @@ def test_hook_segments_notify(state, register, account):
     stored = state.db.session.query(Notification).all()
     assert [(n.account_id, n.kind, n.message) for n in stored] == [(account[0], "import_queued", notice.message)]
 
-    delivered = []
-
-    class Host:
-        @hookimpl
-        def segments_notify(self, notice):
-            delivered.append(notice)
-            return True
-
-    register(Host())
+    host = HostNotifier()
+    register(host)
     state.pm.hook.segments_notify(notice=notice)
-    assert delivered == [notice]
+    assert host.delivered == [notice]
     assert state.db.session.query(Notification).count() == 1  # the host took it; not stored twice
+
+
+def test_a_notice_for_no_user_is_not_stored_in_app_but_reaches_a_host(state, register, account):
+    """An import run from the CLI (a system actor) has no user to tell in-app: nobody in the
+    account is shown "your bulk import is ready" for an import they did not start."""
+    notice = Notice(account_id=account[0], user_id=None, kind="import_queued",
+                    message="You will be notified when your bulk import is ready")
+    assert state.pm.hook.segments_notify(notice=notice) is None
+    assert state.db.session.query(Notification).count() == 0
+    host = HostNotifier()
+    register(host)
+    assert state.pm.hook.segments_notify(notice=notice) is True
+    assert host.delivered == [notice]
 
 
 def test_hook_segments_segment_created(scope_for, recorder):

@@ -6,12 +6,21 @@ The whole flow runs twice: with the in-process default (SQLite) and with a real 
 Redis (PostgreSQL)."""
 
 import csv
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from .conftest import shot, sign_in
+from contact_segments.demo.models import Account, db
+from contact_segments.imports.models import Import
+
+from .conftest import BASE_CONFIG, shot, sign_in
 
 ROWS = 1500
 HEADER = "Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
@@ -219,3 +228,71 @@ def test_import_pages_on_a_phone(browser, server):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "create-contact-phone", docs=True, full_page=True)
     context.close()
+
+
+def _start_cli_import(server, path, account_id):
+    """``flask segments import`` on the server's database in another process (its own process
+    group, so that it can be killed the way a restarted machine kills it)."""
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update({"DATABASE_URL": server.app.config["SQLALCHEMY_DATABASE_URI"],
+                **{key: json.dumps(value) for key, value in BASE_CONFIG.items() if key.startswith("SEGMENTS_")}})
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "contact_segments.demo", "segments", "import",
+         str(path), "--account", str(account_id)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def _cli_import_state(server):
+    """``(id, rows_done, status, created)`` of the newest import of the server's database."""
+    with server.app.app_context():
+        row = db.session.execute(sa.select(Import.id, Import.rows_done, Import.status, Import.created)
+                                 .order_by(Import.id.desc()).limit(1)).one_or_none()
+        db.session.remove()
+    return row
+
+
+def test_a_stalled_import_is_resumed_from_the_history_page(page, server, tmp_path):
+    """The process running an import dies mid-way (a restarted web server): the history says
+    "Stalled", Resume continues from the last committed batch and the import ends as if
+    nothing had happened."""
+    rows = 2000
+    path = tmp_path / "stalls.csv"
+    path.write_bytes(contacts_file("stall", rows=rows, segments="North Region"))
+    with server.app.app_context():
+        account_id = db.session.execute(
+            sa.select(Account.id).where(Account.name == "Downtown Motors")).scalar_one()
+        db.session.remove()
+    process = _start_cli_import(server, path, account_id)
+    deadline = time.monotonic() + 60
+    while True:
+        state = _cli_import_state(server)
+        if state is not None and state.rows_done >= 400 and state.status == "running":
+            break
+        assert time.monotonic() < deadline and process.poll() is None, "the import did not get going"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    import_id, done_when_killed = state.id, _cli_import_state(server).rows_done
+    assert 0 < done_when_killed < rows + 1
+
+    stale_after = server.app.config["SEGMENTS_IMPORT_STALE_AFTER"]
+    server.app.config["SEGMENTS_IMPORT_STALE_AFTER"] = 1
+    try:
+        time.sleep(1.5)
+        sign_in(page, server.url, "consultant")
+        page.goto(f"{server.url}/segments/imports")
+        row = page.locator("tbody tr", has_text="stalls.csv").first
+        expect(row).to_contain_text("Stalled")
+        # The CLI's import was nobody's: no "your bulk import" notification for this user.
+        expect(page.locator(".seg-toast")).to_have_count(0)
+        shot(page, "import-stalled")
+        with page.expect_navigation():
+            row.locator(f'[data-resume="{import_id}"]').click()
+        watch_progress(page)
+    finally:
+        server.app.config["SEGMENTS_IMPORT_STALE_AFTER"] = stale_after
+    expect(page.locator("#count-created")).to_have_text(f"{rows:,}")
+    expect(page.locator("#count-failed")).to_have_text("1")
+    final = _cli_import_state(server)
+    assert (final.id, final.status, final.rows_done, final.created) == (import_id, "finished", rows + 1, rows)
+    assert contact_segments(page, server.url, "impstall.1999@example.com") == ["North Region"]
