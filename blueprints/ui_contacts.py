@@ -112,7 +112,10 @@ def contacts():
                              list_filter.contact_filter(), after_id=after, limit=size + 1)
         has_next, has_previous = len(rows) > size, after is not None
         rows = rows[:size]
-    total, exact = count_matching(scope, list_filter, segment)
+    if after is None and before is None and not has_next:
+        total, exact = len(rows), True  # every match is on this first page: nothing to count
+    else:
+        total, exact = count_matching(scope, list_filter, segment)
     seg_q = (request.args.get("seg_q") or "").strip()
     return render(
         "segments/contacts.html",

@@ -80,7 +80,7 @@ def test_keyset_pages_cover_every_contact_once(client_as, account, make_contacts
     assert seen == ids
 
 
-def test_filter_by_segment_and_search(client_as, account, make_contacts, scope_for):
+def test_filter_by_segment_and_search(app, client_as, account, make_contacts, scope_for):
     ids = make_contacts(account[0], 12)
     north = segments.create(scope_for(), "North", contact_ids=ids[:4])
     client = client_as()
@@ -89,6 +89,13 @@ def test_filter_by_segment_and_search(client_as, account, make_contacts, scope_f
     assert '<span class="seg-dropdown__current">North</span>' in html
     html = client.get("/segments/?q=First11").get_data(as_text=True)
     assert re.findall(r'name="contact_ids" value="(\d+)"', html) == [str(ids[11])]
+    assert 'data-total="1"' in html and "1 contact" in html
+    # Matches on one page are counted from the page; more than a page, by the database.
+    html = client.get("/segments/?q=First1").get_data(as_text=True)
+    assert 'data-total="3"' in html and "3 contacts" in html
+    app.config["SEGMENTS_PAGE_SIZE"] = 2
+    html = client.get("/segments/?q=First1").get_data(as_text=True)
+    assert len(re.findall(r'name="contact_ids"', html)) == 2 and 'data-total="3"' in html
 
 
 def test_segment_dropdown_search_json_and_without_javascript(client_as, scope_for):
