@@ -2,7 +2,9 @@
 
 Headers are matched ignoring case, spaces, punctuation and accents ("Código do país",
 "CODIGO DO PAIS" and "codigo_do_pais" are one header), against the template names and the
-aliases of every language in :data:`HEADER_ALIASES`. A language joins by adding one dict.
+aliases of every language in :data:`HEADER_ALIASES` (English, Brazilian Portuguese, French,
+German, Spanish, Italian and Polish: the dashboard's languages). A language joins by adding one
+dict; an alias that would name two different columns stops the import of this module.
 """
 
 from dataclasses import dataclass, field
@@ -76,6 +78,70 @@ HEADER_ALIASES = {
         "organization": ("Organização", "Empresa"),
         "external_id": ("ID externo", "Identificador externo", "Código externo"),
         "segments": ("Segmentos", "Segmento"),
+    },
+    "fr": {
+        "country_code": ("Code pays", "Pays", "Code du pays", "Code ISO du pays"),
+        "first_name": ("Prénom",),
+        "last_name": ("Nom", "Nom de famille"),
+        "mobile": (
+            "Numéro de portable", "Portable", "Téléphone portable", "Numéro de mobile",
+            "Téléphone", "Numéro de téléphone",
+        ),
+        "email": ("E-mail", "Courriel", "Adresse e-mail", "Adresse électronique"),
+        "account_number": ("Numéro de compte", "Compte", "Numéro client"),
+        "organization": ("Organisation", "Entreprise", "Société"),
+        "external_id": ("ID externe", "Identifiant externe"),
+        "segments": ("Segments", "Segment"),
+    },
+    "de": {
+        "country_code": ("Ländercode", "Land", "Landescode", "Länderkürzel"),
+        "first_name": ("Vorname",),
+        "last_name": ("Nachname", "Familienname"),
+        "mobile": (
+            "Mobilnummer", "Handynummer", "Handy", "Mobiltelefon", "Mobil", "Telefon",
+            "Telefonnummer",
+        ),
+        "email": ("E-Mail", "E-Mail-Adresse"),
+        "account_number": ("Kontonummer", "Kundennummer", "Konto"),
+        "organization": ("Organisation", "Firma", "Unternehmen"),
+        "external_id": ("Externe ID", "Externe Kennung"),
+        "segments": ("Segmente", "Segment"),
+    },
+    "es": {
+        "country_code": ("Código de país", "País", "Código del país"),
+        "first_name": ("Nombre",),
+        "last_name": ("Apellidos", "Apellido"),
+        "mobile": (
+            "Número de móvil", "Móvil", "Teléfono móvil", "Número de celular", "Celular",
+            "Teléfono", "Número de teléfono",
+        ),
+        "email": ("Correo electrónico", "Correo", "E-mail"),
+        "account_number": ("Número de cuenta", "Cuenta", "Número de cliente"),
+        "organization": ("Organización", "Empresa", "Compañía"),
+        "external_id": ("ID externo", "Identificador externo"),
+        "segments": ("Segmentos", "Segmento"),
+    },
+    "it": {
+        "country_code": ("Codice paese", "Paese", "Codice del paese", "Nazione"),
+        "first_name": ("Nome",),
+        "last_name": ("Cognome",),
+        "mobile": ("Numero di cellulare", "Cellulare", "Telefono", "Numero di telefono"),
+        "email": ("E-mail", "Indirizzo e-mail", "Posta elettronica"),
+        "account_number": ("Numero di conto", "Conto", "Numero cliente", "Codice cliente"),
+        "organization": ("Organizzazione", "Azienda", "Società"),
+        "external_id": ("ID esterno", "Identificativo esterno"),
+        "segments": ("Segmenti", "Segmento"),
+    },
+    "pl": {
+        "country_code": ("Kod kraju", "Kraj"),
+        "first_name": ("Imię",),
+        "last_name": ("Nazwisko",),
+        "mobile": ("Numer komórki", "Komórka", "Telefon komórkowy", "Telefon", "Numer telefonu"),
+        "email": ("E-mail", "Adres e-mail"),
+        "account_number": ("Numer konta", "Konto", "Numer klienta"),
+        "organization": ("Organizacja", "Firma", "Przedsiębiorstwo"),
+        "external_id": ("ID zewnętrzne", "Identyfikator zewnętrzny"),
+        "segments": ("Segmenty", "Segment"),
     },
 }
 

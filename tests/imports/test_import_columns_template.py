@@ -38,6 +38,29 @@ def test_aliases(cells, field):
     assert header.extra == []
 
 
+# A whole header row as each language's spreadsheet would have it (the file a French, German,
+# Spanish, Italian or Polish dealership exports from its own CRM).
+FULL_HEADERS = {
+    "fr": ["Code pays", "Prénom", "Nom", "Numéro de portable", "Courriel", "Numéro de compte",
+           "Société", "Identifiant externe", "Segments"],
+    "de": ["Land", "Vorname", "Nachname", "Handynummer", "E-Mail-Adresse", "Kundennummer", "Firma",
+           "Externe ID", "Segmente"],
+    "es": ["País", "Nombre", "Apellidos", "Móvil", "Correo electrónico", "Número de cuenta",
+           "Empresa", "ID externo", "Segmentos"],
+    "it": ["Codice paese", "Nome", "Cognome", "Cellulare", "Indirizzo e-mail", "Codice cliente",
+           "Azienda", "ID esterno", "Segmenti"],
+    "pl": ["Kod kraju", "IMIĘ", "nazwisko", "Telefon komórkowy", "Adres e-mail", "Numer klienta",
+           "Przedsiębiorstwo", "Identyfikator zewnętrzny", "Segmenty"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(FULL_HEADERS))
+def test_a_header_row_in_each_dashboard_language_maps_every_column(language):
+    header = map_header(FULL_HEADERS[language])
+    assert header.index == {column.key: position for position, column in enumerate(COLUMNS)}
+    assert header.extra == []
+
+
 def test_extra_columns_are_reported_and_trailing_blank_headers_dropped():
     header = map_header(TEMPLATE + ["Notes", "", "Birthday", "", ""])
     assert header.extra == ["Notes", "Birthday"]
