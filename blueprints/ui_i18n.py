@@ -1,4 +1,5 @@
-"""Translations of the plugin's pages (Flask-Babel): English and Brazilian Portuguese.
+"""Translations of the plugin's pages (Flask-Babel): English, Brazilian Portuguese, French, German,
+Spanish, Italian and Polish (the languages the dashboard is used in).
 
 The plugin keeps its own catalog (``contact_segments/translations``, domain ``messages``) in a
 :class:`flask_babel.Domain`, so it never mixes with the host's catalogs. The locale is the host's
@@ -18,7 +19,11 @@ if not os.path.isdir(TRANSLATIONS_DIR):  # installed wheel: contact_segments/tra
 
     TRANSLATIONS_DIR = os.path.join(os.path.dirname(contact_segments.__file__), "translations")
 
-SUPPORTED_LOCALES = ("en", "pt_BR")
+#: The page languages: English (the strings in the code) and a catalog for each of the others.
+SUPPORTED_LOCALES = ("en", "pt_BR", "fr", "de", "es", "it", "pl")
+#: Language (primary subtag of an Accept-Language tag, lower case) -> locale. A regional variant
+#: (de-AT, fr-CA, es-MX) gets its language's catalog; any Portuguese gets the Brazilian one.
+_BY_LANGUAGE = {locale.split("_")[0].lower(): locale for locale in SUPPORTED_LOCALES}
 
 domain = Domain(translation_directories=[TRANSLATIONS_DIR], domain="messages")
 
@@ -49,8 +54,17 @@ def select_locale():
     if configured:
         return configured
     if has_request_context():
-        best = request.accept_languages.best_match(["en", "pt-BR", "pt"], default="en")
-        return "pt_BR" if best.startswith("pt") else "en"
+        return locale_for_accept_language(request.accept_languages)
+    return "en"
+
+
+def locale_for_accept_language(accepted):
+    """The page language for a browser's ``Accept-Language`` (Werkzeug's ``LanguageAccept``,
+    best first): the first language it names that has a catalog, else ``"en"``."""
+    for tag, quality in accepted:
+        locale = _BY_LANGUAGE.get(tag.replace("_", "-").split("-")[0].lower())
+        if locale is not None and quality > 0:
+            return locale
     return "en"
 
 

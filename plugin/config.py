@@ -21,8 +21,9 @@ DEFAULTS = {
     "SEGMENTS_API_CSRF_EXEMPT": False,
     # Template the plugin's pages extend, so that they sit inside the host's layout.
     "SEGMENTS_BASE_TEMPLATE": "segments/base.html",
-    # Language of the plugin's pages ("en" or "pt_BR") when the host has not set Flask-Babel up
-    # itself (if it has, its locale selector decides); empty: the browser's Accept-Language.
+    # Language of the plugin's pages ("en", "pt_BR", "fr", "de", "es", "it" or "pl") when the host
+    # has not set Flask-Babel up itself (if it has, its locale selector decides); empty: the
+    # browser's Accept-Language.
     "SEGMENTS_LOCALE": "",
     # Database used when the host passes no Flask-SQLAlchemy ``db`` of its own.
     "SEGMENTS_DATABASE_URL": "sqlite:///contact-segments.sqlite",

@@ -1,6 +1,7 @@
 """The import pages through Flask's test client (JavaScript "off"): upload and import, preview,
 progress JSON, report, history, and every refused file kept on the page with a clear message.
-Also: the pt_BR catalog is complete and matches the strings in the code."""
+Also: every language's catalog is complete, keeps the placeholders of each message, and matches
+the strings in the code."""
 
 import io
 import pathlib
@@ -14,9 +15,11 @@ from flask import g
 import sqlalchemy as sa
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from contact_segments import segments
-from contact_segments.blueprints.ui_i18n import refresh_locale
+from contact_segments.blueprints.ui_i18n import SUPPORTED_LOCALES, locale_for_accept_language, refresh_locale
 from contact_segments.blueprints.ui_row_issues import issue_text
 from contact_segments.demo.models import db
 from contact_segments.hooks.markers import hookimpl
@@ -25,7 +28,9 @@ from contact_segments.models import Contact
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-CATALOG = ROOT / "plugin" / "translations" / "pt_BR" / "LC_MESSAGES"
+CATALOGS = ROOT / "plugin" / "translations"
+TRANSLATED_LOCALES = [locale for locale in SUPPORTED_LOCALES if locale != "en"]
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 HEADER = "Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
 
 
@@ -192,29 +197,81 @@ def test_import_pages_in_brazilian_portuguese(client):
         assert text in html
 
 
-def test_pt_br_catalog_is_complete_and_compiled():
-    with open(CATALOG / "messages.po", "rb") as handle:
-        po = read_po(handle)
-    with open(CATALOG / "messages.mo", "rb") as handle:
-        mo = read_mo(handle)
+def _catalog(locale, kind="po"):
+    with open(CATALOGS / locale / "LC_MESSAGES" / f"messages.{kind}", "rb") as handle:
+        return read_po(handle) if kind == "po" else read_mo(handle)
+
+
+def _ids(catalog):
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+
+
+def test_every_page_language_has_a_catalog():
+    assert sorted(path.name for path in CATALOGS.iterdir() if path.is_dir()) == sorted(TRANSLATED_LOCALES)
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalog_is_complete_and_compiled(locale):
+    po, mo = _catalog(locale), _catalog(locale, "mo")
     untranslated = [m.id for m in po if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
     assert untranslated == []
-    assert {m.id if isinstance(m.id, str) else m.id[0] for m in po if m.id} == \
-        {m.id if isinstance(m.id, str) else m.id[0] for m in mo if m.id}
+    assert _ids(po) == _ids(mo)
     assert not [m.id for m in po if m.fuzzy and m.id]
 
 
-def test_catalog_holds_every_string_of_the_pages(tmp_path):
-    pot = tmp_path / "messages.pot"
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_translations_keep_the_placeholders(locale):
+    """A translation that loses or renames a %(name)s would show a raw placeholder or fail."""
+    wrong = []
+    for message in _catalog(locale):
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            singular, plural = (set(PLACEHOLDER.findall(text)) for text in message.id)
+            for form in message.string:  # %(num)d may stay implicit in a singular form only
+                if not plural - {"%(num)d"} <= set(PLACEHOLDER.findall(form)) <= singular | plural:
+                    wrong.append((message.id[0], form))
+        elif set(PLACEHOLDER.findall(message.string)) != set(PLACEHOLDER.findall(message.id)):
+            wrong.append((message.id, message.string))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_catalog_holds_every_string_of_the_pages(locale, extracted_strings):
+    translated = _ids(_catalog(locale))
+    assert sorted(extracted_strings - translated) == [], "run the pybabel commands in babel.cfg"
+    assert QUEUED_MESSAGE in translated
+
+
+@pytest.fixture(scope="module")
+def extracted_strings(tmp_path_factory):
+    """The strings of the pages, extracted from the code as babel.cfg says."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
                     "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with open(pot, "rb") as handle:
-        in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
-    with open(CATALOG / "messages.po", "rb") as handle:
-        translated = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
-    assert sorted(in_code - translated) == [], "run the pybabel commands in babel.cfg"
-    assert QUEUED_MESSAGE in translated
+        return _ids(read_po(handle))
+
+
+@pytest.mark.parametrize("accept_language, locale", [
+    ("de-AT,de;q=0.9,en;q=0.5", "de"), ("en;q=0.5,es-MX", "es"), ("ja,pl;q=0.3", "pl"),
+    ("en-US,en;q=0.9,de;q=0.5", "en"), ("de;q=0,fr;q=0.1", "fr"), ("pt-PT", "pt_BR"), ("zh", "en"),
+    ("", "en"),
+])
+def test_the_first_language_of_the_browser_with_a_catalog_wins(accept_language, locale):
+    assert locale_for_accept_language(parse_accept_header(accept_language, LanguageAccept)) == locale
+
+
+@pytest.mark.parametrize("locale, accept_language", [
+    ("fr", "fr-CA,fr;q=0.9"), ("de", "de-AT"), ("es", "es-MX,en;q=0.5"), ("it", "it"), ("pl", "pl-PL"),
+    ("pt_BR", "pt-PT"),
+])
+def test_the_browser_language_chooses_the_catalog(client, locale, accept_language):
+    html = client.get("/segments/", headers={"Accept-Language": accept_language}).get_data(as_text=True)
+    all_contacts = _catalog(locale).get("All contacts").string
+    assert all_contacts != "All contacts" and all_contacts in html
+    assert f'<html lang="{locale.replace("_", "-")}"' in html
 
 
 def test_row_errors_are_translated_in_brazilian_portuguese(client):
