@@ -278,7 +278,7 @@ def test_a_stalled_import_is_resumed_from_the_history_page(page, server, tmp_pat
     stale_after = server.app.config["SEGMENTS_IMPORT_STALE_AFTER"]
     server.app.config["SEGMENTS_IMPORT_STALE_AFTER"] = 1
     try:
-        time.sleep(1.5)
+        time.sleep(2.2)  # SQLite keeps whole seconds: more than 1 s must have passed for sure
         sign_in(page, server.url, "consultant")
         page.goto(f"{server.url}/segments/imports")
         row = page.locator("tbody tr", has_text="stalls.csv").first
