@@ -10,7 +10,7 @@ when the host set up Flask-Babel itself; otherwise the plugin sets Flask-Babel u
 import os
 
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, Domain, get_locale, refresh
+from flask_babel import Babel, Domain, format_decimal, get_locale, refresh
 
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "translations")
@@ -39,6 +39,12 @@ def ngettext(singular, plural, num, **variables):
 
 
 _ = gettext
+
+
+def number(value):
+    """``value`` written as the page's language writes numbers: 1,500 (en), 1.500 (de, pt_BR),
+    1 500 (fr)."""
+    return format_decimal(value)
 
 
 def label_of(labels, key):
@@ -83,3 +89,4 @@ def init_i18n(app):
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale)
     app.add_template_global(current_locale, "segments_locale")
+    app.add_template_filter(number, "segments_number")

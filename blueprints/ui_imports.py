@@ -26,7 +26,7 @@ from contact_segments.imports.template import template_csv, template_xlsx
 
 from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
-from .ui_i18n import _, label_of, ngettext
+from .ui_i18n import _, label_of, ngettext, number
 from .ui_messages import describe
 from .ui_row_issues import FILE_TEXTS, column_label, file_text, in_english, issue_text
 
@@ -93,7 +93,7 @@ def refusal_text(error):
                  mb=max_megabytes(config))
     if code == "too_many_rows":
         return _("The file has more than %(rows)s rows. Split it into smaller files and import "
-                 "them one after the other.", rows=f"{config['SEGMENTS_IMPORT_MAX_ROWS']:,}")
+                 "them one after the other.", rows=number(config['SEGMENTS_IMPORT_MAX_ROWS']))
     if code == "no_file":
         return _("Choose a file first (drag it onto the box or use “Choose file”).")
     if code == "queue_unavailable":
@@ -122,9 +122,9 @@ def counts_text(imp):
     """The counts of an ended import as one sentence."""
     return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed; "
              "%(added)s segment memberships added, %(removed)s removed.",
-             created=f"{imp.created:,}", updated=f"{imp.updated:,}", unchanged=f"{imp.unchanged:,}",
-             failed=f"{imp.failed:,}", added=f"{imp.memberships_added:,}",
-             removed=f"{imp.memberships_removed:,}")
+             created=number(imp.created), updated=number(imp.updated), unchanged=number(imp.unchanged),
+             failed=number(imp.failed), added=number(imp.memberships_added),
+             removed=number(imp.memberships_removed))
 
 
 def linked_import_id(link):
@@ -301,7 +301,7 @@ def stalled_text(imp):
     """What a stalled import's page says."""
     return _("No progress since %(time)s: the import stopped (the process running it may have been "
              "stopped). %(done)s rows are imported; resume it to continue from there.",
-             time=format_datetime(liveness.as_utc(imp.updated_at), "short"), done=f"{imp.rows_done:,}")
+             time=format_datetime(liveness.as_utc(imp.updated_at), "short"), done=number(imp.rows_done))
 
 
 def progress_label(imp, body):
@@ -317,7 +317,7 @@ def progress_label(imp, body):
         return _("Waiting to start…")
     return ngettext("%(checked)s of %(num)d row checked, %(done)s written",
                     "%(checked)s of %(num)d rows checked, %(done)s written", total,
-                    checked=f"{min(imp.rows_validated, total):,}", done=f"{imp.rows_done:,}")
+                    checked=number(min(imp.rows_validated, total)), done=number(imp.rows_done))
 
 
 def import_status(import_id):

@@ -19,7 +19,9 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from contact_segments import segments
-from contact_segments.blueprints.ui_i18n import SUPPORTED_LOCALES, locale_for_accept_language, refresh_locale
+from contact_segments.blueprints.ui_i18n import (
+    SUPPORTED_LOCALES, locale_for_accept_language, number, refresh_locale,
+)
 from contact_segments.blueprints.ui_row_issues import issue_text
 from contact_segments.demo.models import db
 from contact_segments.hooks.markers import hookimpl
@@ -261,6 +263,15 @@ def extracted_strings(tmp_path_factory):
 ])
 def test_the_first_language_of_the_browser_with_a_catalog_wins(accept_language, locale):
     assert locale_for_accept_language(parse_accept_header(accept_language, LanguageAccept)) == locale
+
+
+@pytest.mark.parametrize("accept_language, written", [
+    ("en-US", "1,048,576"), ("de", "1.048.576"), ("pt-BR", "1.048.576"), ("fr", "1\u202f048\u202f576"),
+])
+def test_counts_are_written_the_languages_way(app, accept_language, written):
+    with app.test_request_context(headers={"Accept-Language": accept_language}):
+        refresh_locale()
+        assert number(1_048_576) == written
 
 
 @pytest.mark.parametrize("locale, accept_language", [
