@@ -221,6 +221,23 @@ def test_import_without_choosing_a_file(page, server):
         "Choose a file first (drag it onto the box or use “Choose file”).")
 
 
+@pytest.mark.parametrize("browser_locale", ["pt-BR", "fr-FR", "de-DE", "es-ES", "it-IT", "pl-PL"])
+def test_every_language_fits_a_phone(browser, server, browser_locale):
+    """Longer words (German, Polish...) never push the pages wider than a phone's screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale=browser_locale)
+    page = context.new_page()
+    sign_in(page, server.url, "consultant")
+    expected_lang = "pt-BR" if browser_locale == "pt-BR" else browser_locale.split("-")[0]
+    assert page.locator("html").get_attribute("lang") == expected_lang
+    widths = {}
+    for path in ("/segments/", "/segments/imports", "/segments/contacts/new"):
+        page.goto(server.url + path)
+        widths[path] = page.evaluate("document.documentElement.scrollWidth")
+    assert widths == dict.fromkeys(widths, 390)
+    context.close()
+
+
 def test_import_pages_on_a_phone(browser, server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
