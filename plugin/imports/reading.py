@@ -254,7 +254,7 @@ def _size(n):
     return f"{n} bytes"
 
 
-def open_rows(path_or_stream, filename, limits=None):
+def open_rows(path_or_stream, filename, limits=None, *, counted_rows=None):
     """Open and check an uploaded import file, and return a :class:`ReadResult`.
 
     ``path_or_stream`` is a file path or a binary stream (for example a Werkzeug upload's
@@ -265,11 +265,15 @@ def open_rows(path_or_stream, filename, limits=None):
     type and extension, size, emptiness, encoding, zip-bomb guard, header columns, and a fast
     pre-pass that counts the data rows (``total_rows``) against ``limits.max_rows``. Raises
     :class:`FileRefused` (with ``.code`` and ``.message``).
+
+    ``counted_rows``: the ``total_rows`` an earlier :func:`open_rows` of this same file found
+    (an upload checked when it was stored). The pre-pass then stops at the header and trusts it,
+    unless it is over ``limits.max_rows`` (counted again, so a stricter limit still refuses).
     """
     limits = limits or ImportLimits()
     source = _Source(path_or_stream, limits)
     try:
-        return _open_checked(source, filename or "", limits)
+        return _open_checked(source, filename or "", limits, counted_rows)
     except BaseException:
         source.close()
         raise
@@ -283,7 +287,7 @@ def count_rows(path_or_stream, filename, limits=None):
     return result.total_rows
 
 
-def _open_checked(source, filename, limits):
+def _open_checked(source, filename, limits, counted_rows=None):
     if source.size > limits.max_file_bytes:
         raise _too_large(limits.max_file_bytes)
     extension = os.path.splitext(filename)[1].lower()
@@ -307,7 +311,7 @@ def _open_checked(source, filename, limits):
         raise _unsupported(extension)
 
     records = _records(source, kind, encoding, delimiter)
-    header_line, header, total = _prepass(source, records, kind, delimiter, limits)
+    header_line, header, total = _prepass(source, records, kind, delimiter, limits, counted_rows)
     return ReadResult(source, filename, kind, encoding, delimiter, header, header_line, total,
                       limits)
 
@@ -637,11 +641,12 @@ def _is_blank(cells):
     return True
 
 
-def _prepass(source, records, kind, delimiter, limits):
+def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
     """Find the header, map it, and count the data rows; raise FileRefused for whole-file faults.
 
     An .xlsx sheet is counted from its XML (:func:`count_xlsx_rows`), several times faster than
     openpyxl; CSV records are counted with the csv module, which also finds unclosed quotes.
+    With ``counted_rows`` (an earlier pass's count, within the limit) it stops at the header.
     """
     header_line, header, total = 0, None, 0
     max_rows = limits.max_rows
@@ -654,6 +659,9 @@ def _prepass(source, records, kind, delimiter, limits):
                 continue
             if header is None:
                 header_line, header = record[0], map_header(cells)
+                if counted_rows is not None and 0 < counted_rows <= max_rows:
+                    total = counted_rows
+                    break
                 if kind == "xlsx":
                     counted = count_xlsx_rows(source, stop_after=max_rows + 2)  # header + 1 too many
                     if counted is not None:

@@ -1,8 +1,8 @@
 """Running an import: three idempotent steps that any worker may run, in any number, any time.
 
-1. :func:`prepare` reads the stored file once (checking it: a refused file ends here), and cuts
-   its rows into parts of ``SEGMENTS_IMPORT_PART_ROWS`` rows stored in the database. Resumes
-   after the last stored part.
+1. :func:`prepare` reads the stored file once (checking it: a refused file ends here; its rows
+   are counted first unless the upload's check counted them), and cuts its rows into parts of
+   ``SEGMENTS_IMPORT_PART_ROWS`` rows stored in the database. Resumes after the last stored part.
 2. :func:`validate_part` validates one part (CPU-bound: phone numbers, emails) and stores the
    result. Several workers validate different parts at the same time.
 3. :func:`drive` applies the validated parts in file order, one batch of
@@ -89,8 +89,9 @@ def prepare(state, import_id, on_part=None):
     if imp.parts_total is not None and stored == imp.parts_total:
         return True
     try:
+        # A file checked when it was uploaded (or by an earlier run) is not counted again.
         result = open_rows(StoredFile(session, imp.id, imp.file_size), imp.filename,
-                           limits_from(state.config))
+                           limits_from(state.config), counted_rows=imp.rows_total)
     except FileRefused as refused:
         refuse(state, imp, refused)
         return False

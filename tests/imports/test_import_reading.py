@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import pathlib
 import tracemalloc
 
 import pytest
@@ -12,6 +13,7 @@ from contact_segments.imports.reading import (
     ImportLimits, count_rows, detect_encoding, guess_legacy_encoding, open_rows,
 )
 
+CORPUS = pathlib.Path(__file__).parent / "corpus"
 HEADER = ["Country Code", "First Name", "Last Name", "Mobile Number", "Email", "Segments"]
 ROWS = [
     ["BR", "João", "Conceição", "11 98765-4321", "joao@example.com", "Loja Centro; VIP"],
@@ -310,4 +312,25 @@ def test_xlsx_fast_count_agrees_with_the_rows():
     assert count_xlsx_rows(_Source(io.BytesIO(data), ImportLimits())) == 4  # header included
     with pytest.raises(FileRefused) as caught:
         _read(data, "c.xlsx", ImportLimits(max_rows=2))
+    assert caught.value.code == "too_many_rows"
+
+
+def test_a_count_from_the_uploads_check_is_trusted_within_the_limit():
+    """A worker preparing a file the upload already checked does not count its rows again: the
+    reading stops at the header, and the rows that follow are all read by iter_rows."""
+    data = _csv_text([HEADER] + ROWS * 3, ",").encode()
+    with open_rows(io.BytesIO(data), "contacts.csv") as checked:
+        assert checked.total_rows == 6
+    # Told a count, the reader does not read on to count: a quote left open to the end of the
+    # file, which only the counting pass finds, is not seen (the upload's check refused it).
+    unclosed = (CORPUS / "unbalanced_quote_at_end.csv").read_bytes()
+    with pytest.raises(FileRefused) as caught:
+        open_rows(io.BytesIO(unclosed), "contacts.csv")
+    assert caught.value.code == "unbalanced_quote"
+    with open_rows(io.BytesIO(unclosed), "contacts.csv", counted_rows=2) as trusted:
+        assert trusted.total_rows == 2 and trusted.header.index["email"] == 4
+        assert [row.line for row in trusted.rows] == [2, 3]
+    # A count over this reader's limit is counted again, so the limit still refuses the file.
+    with pytest.raises(FileRefused) as caught:
+        open_rows(io.BytesIO(data), "contacts.csv", ImportLimits(max_rows=5), counted_rows=6)
     assert caught.value.code == "too_many_rows"
