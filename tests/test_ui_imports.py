@@ -12,6 +12,7 @@ import time
 
 import pytest
 from flask import g
+from markupsafe import escape
 import sqlalchemy as sa
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -297,6 +298,24 @@ def test_row_errors_are_translated_in_brazilian_portuguese(client):
     english = client.get(response.location, headers={"Accept-Language": "en-US"}).get_data(as_text=True)
     assert "Country Code &#34;+55&#34; is not a two-letter ISO country code" in english
     assert "(here probably BR)" in english and "Line 3 has neither a Mobile Number nor an Email" in english
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_row_errors_are_shown_in_every_page_language(client, locale):
+    """The import page words each row problem in the reader's language, naming the columns as
+    that language does (as its catalog says)."""
+    response = upload(client, (HEADER + "US,Bo,Ng,,,\n").encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert wait_until_ended(client, import_id)["failed"] == 1
+    catalog = _catalog(locale)
+
+    def translated(msgid, **values):
+        return catalog.get(msgid).string % values
+
+    expected = translated("Line %(line)s has neither a %(mobile)s nor an %(email)s: fill in at least one.",
+                          line=2, mobile=translated("Mobile Number"), email=translated("Email"))
+    page = client.get(response.location, headers={"Accept-Language": locale.replace("_", "-")})
+    assert str(escape(expected)) in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("code, message, expected", [
