@@ -238,6 +238,29 @@ def test_every_language_fits_a_phone(browser, server, browser_locale):
     context.close()
 
 
+@pytest.mark.parametrize("browser_locale", ["en-US", "de-DE"])
+def test_an_import_result_reads_well_on_a_phone(browser, server, browser_locale):
+    """On a phone the problems of the rows get the screen's width (not a one-word column), and
+    long words such as "Segmentzuordnungen" stay inside their count box."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale=browser_locale)
+    page = context.new_page()
+    sign_in(page, server.url, "consultant")
+    page.goto(server.url + "/segments/contacts/new")
+    page.set_input_files("#import-file", files=[{"name": "phone.csv", "mimeType": "text/csv", "buffer": (
+        HEADER + "US,Ann,Phone,,ann.phone@example.com,\n+55,Bo,Phone,11987654321,,\nUS,Cy,Phone,,,\n").encode()}])
+    page.click("#import-button")
+    watch_progress(page)
+    problems = page.locator("#import-errors tbody td:nth-child(3)")
+    expect(problems).to_have_count(2)
+    assert min(box["width"] for box in (cell.bounding_box() for cell in problems.all())) > 250
+    overflowing = page.evaluate(
+        "() => [...document.querySelectorAll('.seg-stats li')].filter(li => li.scrollWidth > li.clientWidth).length")
+    assert overflowing == 0
+    shot(page, f"import-result-phone-{browser_locale}", full_page=True)
+    context.close()
+
+
 def test_import_pages_on_a_phone(browser, server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
