@@ -258,6 +258,7 @@ def test_an_import_result_reads_well_on_a_phone(browser, server, browser_locale)
         "() => [...document.querySelectorAll('.seg-stats li')].filter(li => li.scrollWidth > li.clientWidth).length")
     assert overflowing == 0
     shot(page, f"import-result-phone-{browser_locale}", full_page=True)
+    dismiss_notifications(page)  # the server is shared: leave the user no toasts
     context.close()
 
 
