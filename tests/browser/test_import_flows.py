@@ -259,6 +259,10 @@ def test_an_import_result_reads_well_on_a_phone(browser, server, browser_locale)
     assert overflowing == 0
     shot(page, f"import-result-phone-{browser_locale}", full_page=True)
     dismiss_notifications(page)  # the server is shared: leave the user no toasts
+    # The history: each import's file name has the row's width, not the checkbox column's.
+    page.goto(server.url + "/segments/imports")
+    file_cell = page.locator("tbody tr", has_text="phone.csv").first.locator("th")
+    assert file_cell.bounding_box()["width"] > 250
     context.close()
 
 
