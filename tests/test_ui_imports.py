@@ -301,6 +301,15 @@ def test_row_errors_are_translated_in_brazilian_portuguese(client):
 
 
 @pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_shared_form_buttons_are_translated_too(client, locale):
+    """The form macros (segments/_forms.html) are imported with the page's context, so their
+    buttons use the plugin's catalog like the rest of the page."""
+    page = client.get("/segments/new", headers={"Accept-Language": locale.replace("_", "-")})
+    text = page.get_data(as_text=True)
+    assert f">{escape(_catalog(locale).get('Cancel').string)}</a>" in text and ">Cancel</a>" not in text
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
 def test_row_errors_are_shown_in_every_page_language(client, locale):
     """The import page words each row problem in the reader's language, naming the columns as
     that language does (as its catalog says)."""
