@@ -89,4 +89,7 @@ def init_i18n(app):
     if "babel" not in app.extensions:
         Babel(app, locale_selector=select_locale)
     app.add_template_global(current_locale, "segments_locale")
+    # The plugin's catalog for its macros on the host's own pages (``segments/macros.html``),
+    # where ``_`` is the host's.
+    app.add_template_global(gettext, "segments_gettext")
     app.add_template_filter(number, "segments_number")

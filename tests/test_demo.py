@@ -4,6 +4,7 @@ the recipients in its outbox, and shows a contact's segments with the plugin's m
 import pytest
 
 from contact_segments import Actor, segments
+from contact_segments.blueprints.ui_i18n import refresh_locale
 from contact_segments.demo.models import Account, OutboxMessage, User, db
 from contact_segments.models import Contact
 
@@ -87,6 +88,20 @@ def test_contact_page_shows_its_segments(app, state, client):
     page = client.get(f"/contacts/{contact_id}").get_data(as_text=True)
     for name in names:
         assert name in page
+
+
+def test_contact_page_segments_box_speaks_the_users_language(app, state, client):
+    """The plugin's macro on the host's own page uses the plugin's catalog."""
+    user = _sign_in(client, "consultant")
+    loner = Contact(account_id=user.account_id, country_code="BR", first_name="Sem", last_name="Segmento",
+                    email="sem.segmento@example.com")
+    db.session.add(loner)
+    db.session.commit()
+    english = client.get(f"/contacts/{loner.id}").get_data(as_text=True)
+    assert 'aria-label="Segments"' in english and "No segments" in english
+    refresh_locale()  # the test's app context outlives a request; a server's does not
+    page = client.get(f"/contacts/{loner.id}", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
+    assert 'aria-label="Segmentos"' in page and "Sem segmentos" in page
 
 
 def test_contact_page_of_another_account_is_404(app, client):
