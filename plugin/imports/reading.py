@@ -654,8 +654,7 @@ def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
     try:
         for record in records:
             cells = record[1]
-            # Most rows start with a filled cell: only the others are checked cell by cell.
-            if not (cells and cells[0] and not cells[0].isspace()) and _is_blank(cells):
+            if _is_blank(cells):
                 continue
             if header is None:
                 header_line, header = record[0], map_header(cells)
@@ -671,8 +670,7 @@ def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
                 continue
             total += 1
             last = record
-            if total > max_rows:
-                _check_row_count(total, max_rows)
+            _check_row_count(total, max_rows)
     except csv.Error as error:
         raise FileRefused(
             "unreadable_csv",
