@@ -53,8 +53,9 @@ def _search_clause(mapping, text):
 def where_clauses(mapping, account_id, contact_filter):
     """Return the WHERE clauses that select ``contact_filter``'s contacts in ``account_id``."""
     clauses = [mapping.in_account(account_id)]
-    if contact_filter.search.strip():
-        clauses.append(_search_clause(mapping, _search_text(contact_filter.search).strip()))
+    search = _search_text(contact_filter.search).strip()
+    if search:
+        clauses.append(_search_clause(mapping, search))
     if contact_filter.segment_ids:
         clauses.append(
             sa.exists().where(

@@ -38,6 +38,7 @@ def _found(state, account, text):
     ("First50", [12]),                # a contact without mobile, email or external id
     ("example.com\t+1415", []),      # a tab is a space: no match across email and mobile
     ("nobody", []),
+    ("\x01\t", list(range(13))),    # only control characters: no search at all, every contact
 ])
 def test_search(state, account, contacts, text, expected):
     assert _found(state, account, text) == [contacts[n] for n in expected]
