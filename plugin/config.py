@@ -46,6 +46,9 @@ DEFAULTS = {
     "SEGMENTS_IMPORT_BATCH_SIZE": 5000,
     # Rows per part: parts of a file are validated in parallel by the workers (one job each).
     "SEGMENTS_IMPORT_PART_ROWS": 20000,
+    # RQ jobs read and validate a file at this much lower CPU priority (nice value) than the
+    # batches that apply it, so the one serial step of an import never waits for the others.
+    "SEGMENTS_IMPORT_NICENESS": 10,
     # RQ retries of a failed import job (each retry resumes from the checkpoint).
     "SEGMENTS_IMPORT_RETRIES": 3,
     # Seconds without progress (no committed batch) after which a running import is shown as

@@ -45,6 +45,7 @@ from flask import current_app, has_app_context
 
 from .errors import SegmentsError
 from .imports import retention, runner
+from .imports.priority import call_below_priority
 from .imports.models import FAILED, QUEUED, RUNNING, Import
 from .models import utcnow
 
@@ -199,11 +200,13 @@ def _queue_for_next_job(config):
     return queue(config)
 
 
-def _enqueue(config, function_name, *args):
+def _enqueue(config, function_name, *args, on_queue=None):
+    """Enqueue job ``function_name`` of this module with ``args`` on ``on_queue`` (by default
+    :func:`_queue_for_next_job`)."""
     from rq import Callback, Retry
 
     retries = int(config["SEGMENTS_IMPORT_RETRIES"])
-    return _queue_for_next_job(config).enqueue(
+    return (on_queue or _queue_for_next_job(config)).enqueue(
         f"contact_segments.jobs.{function_name}", *args,
         job_timeout=config["SEGMENTS_JOB_TIMEOUT"], result_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
         failure_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
@@ -247,6 +250,12 @@ def _drive(state, import_id, job_meta=None):
     retention.release_finished(state.db.session, import_id)
 
 
+def _niceness(config):
+    """How much lower than the driver's the CPU priority of reading and validating is
+    (``SEGMENTS_IMPORT_NICENESS``; see :mod:`contact_segments.imports.priority`)."""
+    return int(config["SEGMENTS_IMPORT_NICENESS"])
+
+
 def run_import(import_id):
     """RQ job: prepare the import and enqueue the validation of each part.
 
@@ -256,12 +265,13 @@ def run_import(import_id):
     with job_context() as state:
         config = state.config
         enqueued = set()
+        next_queue = _queue_for_next_job(config)  # found here: prepare runs in another thread
 
         def enqueue_part(seq):
-            _enqueue(config, "validate_part", import_id, seq)
+            _enqueue(config, "validate_part", import_id, seq, on_queue=next_queue)
             enqueued.add(seq)
 
-        if not runner.prepare(state, import_id, on_part=enqueue_part):
+        if not call_below_priority(_niceness(config), runner.prepare, state, import_id, enqueue_part):
             return
         _mark_running(state.db.session, import_id)
         for seq in runner.unvalidated_parts(state.db.session, import_id):
@@ -274,7 +284,7 @@ def run_import(import_id):
 def validate_part(import_id, seq):
     """RQ job: validate part ``seq`` of an import, then apply what is validated, in order."""
     with job_context() as state:
-        runner.validate_part(state, import_id, seq)
+        call_below_priority(_niceness(state.config), runner.validate_part, state, import_id, seq)
         _drive(state, import_id, _job_meta())
 
 
