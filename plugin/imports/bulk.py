@@ -217,7 +217,7 @@ def update_by_key(session, table, key_column, columns, rows, constants=None, whe
         # key's index, whatever it believes of the ``where`` clauses (its statistics are stale
         # while an import fills an account, and it would read the whole account per batch).
         key = table.c[key_column]
-        keys = _array_param("keys", [row[0] for row in rows], key.type)
+        keys = _key_array([row[0] for row in rows], key.type)
         session.execute(sa.update(table).where(key == stage.c[key_column], key == sa.any_(keys), *where)
                         .values(values))
         return
@@ -239,7 +239,7 @@ def delete_pairs(session, table, group_column, member_column, pairs):
     if _is_postgres(session):
         stage = _stage(session, _target_columns(table, [group_column, member_column]), pairs)
         group, member = table.c[group_column], table.c[member_column]
-        members = _array_param("members", sorted({pair[1] for pair in pairs}), member.type)
+        members = _key_array(sorted({pair[1] for pair in pairs}), member.type)
         for (value,) in session.execute(
                 sa.delete(table).where(group == stage.c[group_column], member == stage.c[member_column],
                                        member == sa.any_(members))  # see update_by_key
@@ -277,6 +277,21 @@ def _array_literal(values):
 def _array_param(name, values, type_):
     """A bound parameter holding ``values`` as a PostgreSQL array of ``type_`` (one text value)."""
     return sa.cast(sa.bindparam(name, _array_literal(values), type_=sa.Text), postgresql.ARRAY(type_))
+
+
+def _key_array(values, type_):
+    """``values`` as a PostgreSQL array for ``column = ANY(array)``: integers (ids) as a constant
+    written into the statement, other values as :func:`_array_param`.
+
+    A constant array is what PostgreSQL checks with a hash table when it filters rows by it. A
+    parameter, even a cast one, is searched from its start for every row: when stale statistics
+    make the planner read a whole account (tens of thousands of contacts) and filter it by 5,000
+    ids, that is 10^8 comparisons, and a batch of seconds to minutes instead of milliseconds.
+    """
+    if all(type(value) is int for value in values):
+        sql_type = type_.compile(dialect=postgresql.dialect())
+        return sa.literal_column(f"'{_array_literal(values)}'::{sql_type}[]", postgresql.ARRAY(type_))
+    return _array_param("keys", values, type_)
 
 
 def fetch_matching(session, query, column, values):
