@@ -10,8 +10,8 @@ the number of CPUs). It creates a fresh database, generates a realistic file
 segments, 2% bad rows), starts ``--workers`` ``flask segments worker`` processes and measures:
 
 1. the baseline: phonenumbers parse + is_valid_number + E.164 format of the file's numbers on
-   one core, in numbers per second, before and again right after import (2) (a virtual machine's
-   speed drifts; the ratio uses their mean);
+   one core, in numbers per second, before and again after import (2), once the machine is idle
+   (a virtual machine's speed drifts; the ratio uses their mean);
 2. an import of ROWS rows into an empty account, end to end (upload stored in the database,
    checked, cut into parts, validated by the workers, applied): rows/s and its ratio to the
    baseline (target >= 1.5);
@@ -66,6 +66,28 @@ def _baseline(path):
     started = time.perf_counter()
     baseline(pairs)
     return len(pairs) / (time.perf_counter() - started), len(pairs)
+
+
+def _busy_share(seconds=1.0):
+    """The share of this machine's CPU time that was busy over the next ``seconds``."""
+    def times():
+        with open("/proc/stat") as handle:
+            values = [int(value) for value in handle.readline().split()[1:]]
+        return values[3] + values[4], sum(values)  # idle + iowait, total
+
+    idle1, total1 = times()
+    time.sleep(seconds)
+    idle2, total2 = times()
+    return 1 - (idle2 - idle1) / max(1, total2 - total1)
+
+
+def _wait_until_idle(limit=60, busy=0.1):
+    """Wait (up to ``limit`` seconds) until the machine is idle: PostgreSQL's autovacuum works
+    for a while after a large import, and a baseline measured meanwhile would be too low."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and os.path.exists("/proc/stat"):
+        if _busy_share() < busy:
+            return
 
 
 def _split_files(tmp, rows):
@@ -227,7 +249,8 @@ def main(argv=None):
                       f"({args.rows:,} rows in {seconds1:.1f} s; {imp1.created:,} created, "
                       f"{imp1.failed:,} failed)")
                 # A virtual machine's speed drifts within minutes: the baseline is measured again
-                # right after the import, and the ratio uses the mean of the two.
+                # once the machine is idle after the import, and the ratio uses the mean of the two.
+                _wait_until_idle()
                 base_after, _ = pool.apply(_baseline, (first,))
                 pool.close()
                 base_rate = (base_before + base_after) / 2
