@@ -49,6 +49,9 @@ DEFAULTS = {
     # RQ jobs read and validate a file at this much lower CPU priority (nice value) than the
     # batches that apply it, so the one serial step of an import never waits for the others.
     "SEGMENTS_IMPORT_NICENESS": 10,
+    # PostgreSQL: an import that changed at least this many rows analyzes the contact,
+    # membership and outcome tables before it shows as finished (0: leave it to autovacuum).
+    "SEGMENTS_IMPORT_ANALYZE_AFTER": 10000,
     # RQ retries of a failed import job (each retry resumes from the checkpoint).
     "SEGMENTS_IMPORT_RETRIES": 3,
     # Seconds without progress (no committed batch) after which a running import is shown as

@@ -39,6 +39,7 @@ from .models import (
     ImportPart, ImportRow, ImportUnknownSegment,
 )
 from .notices import announce_ended, notify_ended
+from .planner_statistics import refresh_after_import
 from .reading import ImportLimits, open_rows
 from .storage import (
     StoredFile, pack_source_rows, pack_validated_rows, unpack_source_rows, unpack_validated_records,
@@ -302,7 +303,10 @@ def _drive_locked(state, import_id, job_meta):
         session.execute(sa.update(Import).where(Import.id == imp.id).values(**values)
                         .execution_options(synchronize_session=False))
         if finished:
-            announce_ended(session, state.pm, _load_in_transaction(session, imp.id))
+            ended = _load_in_transaction(session, imp.id)
+            refresh_after_import(session, state.contacts, ended,
+                                 int(state.config["SEGMENTS_IMPORT_ANALYZE_AFTER"]))
+            announce_ended(session, state.pm, ended)
         session.commit()
         _collect_young_garbage()
         _progress(job_meta, imp.id, rows_done=done, rows_total=imp.rows_total)
