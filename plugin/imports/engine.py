@@ -129,7 +129,8 @@ class _Contact:
 
 @dataclass
 class BatchOutcome:
-    """What a batch did: the counters to add to the import (see ``models.COUNTERS``)."""
+    """What a batch did: the counters to add to the import (see ``models.COUNTERS`` and
+    ``models.ISSUE_COUNTERS``)."""
 
     counts: dict
 
@@ -325,13 +326,16 @@ class _Plan:
         self._update_changed_contacts()
         added, removed = self._write_memberships()
         counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ROW_FAILED), 0)
-        warned = 0
+        warned = warnings = issues_total = 0
         rows = []
         for line, outcome, contact, issues in self.outcomes:
             counts[outcome] += 1
             contact_id = contact.id if contact is not None else None
             if issues:
-                warned += any(issue[0] == "warning" for issue in issues)
+                row_warnings = sum(issue[0] == "warning" for issue in issues)
+                warned += row_warnings > 0
+                warnings += row_warnings
+                issues_total += len(issues)
                 codes = " ".join(dict.fromkeys(issue[2] for issue in issues))[:400]
                 rows.append((line, outcome, contact_id, codes, issues))
             else:
@@ -340,7 +344,8 @@ class _Plan:
         bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows, constants)
         unknown = [(key[:400], line, name[:400], suggestion) for key, line, name, suggestion in self.unknown]
         bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown, constants)
-        return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed}
+        return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed,
+                "errors_total": issues_total - warnings, "warnings_total": warnings}
 
     def _stamp(self):
         contacts = self.contacts

@@ -34,6 +34,9 @@ OUTCOMES = (CREATED, UPDATED, UNCHANGED, ROW_FAILED)
 #: The counters of an import, as stored on :class:`Import` and listed in summaries.
 COUNTERS = ("created", "updated", "unchanged", "failed", "warned",
             "memberships_added", "memberships_removed")
+#: Counters of the rows' errors and warnings (a row may have several), stored on :class:`Import`
+#: for its summary; ``NULL`` on imports applied by a version before they existed.
+ISSUE_COUNTERS = ("errors_total", "warnings_total")
 
 
 
@@ -79,6 +82,9 @@ class Import(Base):
     warned: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     memberships_added: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
     memberships_removed: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    # Errors and warnings of the rows (migration 0007_import_issue_counts; NULL before it).
+    errors_total: Mapped[int | None] = mapped_column(sa.BigInteger, default=0)
+    warnings_total: Mapped[int | None] = mapped_column(sa.BigInteger, default=0)
     # Why the file was refused or the import failed.
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
@@ -144,7 +150,12 @@ class ImportRow(Base):
     """
 
     __tablename__ = "segments_import_row"
-    __table_args__ = (sa.Index("ix_segments_import_row_contact", "import_id", "contact_id"),)
+    __table_args__ = (
+        sa.Index("ix_segments_import_row_contact", "import_id", "contact_id"),
+        # The rows with issues, in line order: an import's first errors without reading the rest.
+        sa.Index("ix_segments_import_row_issues", "import_id", "line",
+                 postgresql_where=sa.text("codes IS NOT NULL"), sqlite_where=sa.text("codes IS NOT NULL")),
+    )
 
     import_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     line: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)

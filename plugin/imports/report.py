@@ -23,13 +23,17 @@ _STREAM_ROWS = 5000
 
 
 def _issue_rows(session, import_id):
-    """Yield ``(line, issues)`` of the rows with errors or warnings, in line order."""
+    """Yield ``(line, issues)`` of the rows with errors or warnings, in line order (through the
+    index of those rows only); closing the generator stops the reading."""
     result = session.execute(
         sa.select(ImportRow.line, ImportRow.issues)
         .where(ImportRow.import_id == import_id, ImportRow.codes.is_not(None))
         .order_by(ImportRow.line).execution_options(yield_per=_STREAM_ROWS)
     )
-    yield from result
+    try:
+        yield from result
+    finally:
+        result.close()
 
 
 def unknown_segments(session, import_id):
@@ -59,11 +63,21 @@ def summary(session, imp, max_issues=None):
     """
     lists = {"error": [], "warning": []}
     totals = {"error": 0, "warning": 0}
-    for line, issues in _issue_rows(session, imp.id):
+    # The batches count the issues (ISSUE_COUNTERS): then only the first ones are read. An import
+    # applied by an earlier version has no counts, and all of its issues are counted here.
+    counted = imp.errors_total is not None and imp.warnings_total is not None
+    enough = counted and max_issues is not None
+    rows = _issue_rows(session, imp.id)
+    for line, issues in rows:
         for level, column, code, message in issues or ():
             totals[level] += 1
             if max_issues is None or len(lists[level]) < max_issues:
                 lists[level].append({"line": line, "column": column, "code": code, "message": message})
+        if enough and len(lists["error"]) >= max_issues and len(lists["warning"]) >= max_issues:
+            break
+    rows.close()
+    if counted:
+        totals = {"error": imp.errors_total, "warning": imp.warnings_total}
     return {
         "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
         "replace": imp.replace, "rows": imp.rows_total or 0, "rows_done": imp.rows_done,

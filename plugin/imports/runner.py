@@ -35,8 +35,8 @@ from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
 from .locks import driver_lock, lock_for_writing
 from .models import (
-    COUNTERS, CREATED, FAILED, FINISHED, QUEUED, REFUSED, RUNNING, UPLOADED, Import, ImportChunk,
-    ImportPart, ImportRow, ImportUnknownSegment,
+    COUNTERS, CREATED, FAILED, FINISHED, ISSUE_COUNTERS, QUEUED, REFUSED, RUNNING, UPLOADED, Import,
+    ImportChunk, ImportPart, ImportRow, ImportUnknownSegment,
 )
 from .notices import announce_ended, notify_ended
 from .planner_statistics import refresh_after_import
@@ -296,7 +296,7 @@ def _drive_locked(state, import_id, job_meta):
         races = 0
         done = rows_done + len(batch)
         finished = done >= imp.rows_total
-        values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS}
+        values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS + ISSUE_COUNTERS}
         values.update(rows_done=done, checkpoint_line=batch[-1].line)
         if finished:
             values.update(status=FINISHED, finished_at=utcnow())
@@ -334,7 +334,7 @@ def _dry_run(state, imp, job_meta):
     for attempt in range(RACE_RETRIES + 1):
         lock_for_writing(session, imp.id, imp.account_id)
         segments = SegmentIndex.load(session, imp.account_id)
-        totals = dict.fromkeys(COUNTERS, 0)
+        totals = dict.fromkeys(COUNTERS + ISSUE_COUNTERS, 0)
         done, last_line = 0, 0
         try:
             for seq in range(imp.parts_total):
@@ -343,7 +343,7 @@ def _dry_run(state, imp, job_meta):
                     batch = rows[start:start + imp.batch_size]
                     outcome = apply_batch(session, state.contacts, imp.account_id, imp.id,
                                           imp.replace, batch, segments)
-                    for name in COUNTERS:
+                    for name in totals:
                         totals[name] += outcome.counts[name]
                     done, last_line = done + len(batch), batch[-1].line
                     _collect_young_garbage()
