@@ -63,11 +63,11 @@ def bulk():
         return _render_pick(scope, form, status=error.status,
                             error=describe(error, actor=scope.actor, action="assign", what=what))
     if op == "add":
-        say(ngettext('%(num)d contact added to "%(name)s".', '%(num)d contacts added to "%(name)s".',
+        say(ngettext('%(num)s contact added to "%(name)s".', '%(num)s contacts added to "%(name)s".',
                      changed, name=name))
     else:
-        say(ngettext('%(num)d contact removed from "%(name)s".',
-                     '%(num)d contacts removed from "%(name)s".', changed, name=name))
+        say(ngettext('%(num)s contact removed from "%(name)s".',
+                     '%(num)s contacts removed from "%(name)s".', changed, name=name))
     return redirect(url_for(".contacts", **selection.list_filter.params()))
 
 

@@ -33,8 +33,8 @@ def permissions_of(scope):
 def delete_confirmation(summary):
     """The sentence the delete confirmation shows: how many contacts will lose the segment."""
     return ngettext(
-        'Delete the segment "%(name)s"? %(num)d contact will lose this segment. Contacts are not deleted.',
-        'Delete the segment "%(name)s"? %(num)d contacts will lose this segment. Contacts are not deleted.',
+        'Delete the segment "%(name)s"? %(num)s contact will lose this segment. Contacts are not deleted.',
+        'Delete the segment "%(name)s"? %(num)s contacts will lose this segment. Contacts are not deleted.',
         summary.member_count, name=summary.name,
     )
 
@@ -142,7 +142,7 @@ def segments_json():
             "rename_url": url_for(".rename_segment", segment_id=item.id),
             "delete_url": url_for(".delete_segment", segment_id=item.id),
             "delete_confirmation": delete_confirmation(item),
-            "count_label": ngettext("%(num)d contact", "%(num)d contacts", item.member_count),
+            "count_label": ngettext("%(num)s contact", "%(num)s contacts", item.member_count),
         } for item in found.items],
     })
 

@@ -29,13 +29,19 @@ domain = Domain(translation_directories=[TRANSLATIONS_DIR], domain="messages")
 
 
 def gettext(string, **variables):
-    """Translate ``string`` into the request's locale; ``%(name)s`` placeholders from ``variables``."""
+    """Translate ``string`` into the request's locale; ``%(name)s`` placeholders from ``variables``
+    (a count given as ``num`` is written the locale's way, see :func:`number`)."""
+    if isinstance(variables.get("num"), int):
+        variables["num"] = number(variables["num"])
     return domain.gettext(string, **variables)
 
 
 def ngettext(singular, plural, num, **variables):
-    """Translate a message with a count ``num`` (``%(num)d`` in the message)."""
-    return domain.ngettext(singular, plural, num, **variables)
+    """Translate a message with a count ``num``: ``num`` chooses the plural form, and
+    ``%(num)s`` in the message shows it written the locale's way ("1.500 Kontakte")."""
+    variables.setdefault("num", number(num))
+    # As Flask-Babel's Domain.ngettext, whose own ``num`` argument would take the written count.
+    return domain.get_translations().ungettext(singular, plural, num) % variables
 
 
 _ = gettext

@@ -308,15 +308,15 @@ def progress_label(imp, body):
     """The sentence under the progress bar (``body``: :func:`service.status` with the scope)."""
     total = imp.rows_total or 0
     if imp.status in ENDED:
-        return ngettext("%(num)d row in the file", "%(num)d rows in the file", total)
+        return ngettext("%(num)s row in the file", "%(num)s rows in the file", total)
     if body["stalled"]:
         return stalled_text(imp)
     if body["waiting"]:
         return waiting_text(body["waiting"])
     if imp.status in ("queued", "uploaded"):
         return _("Waiting to start…")
-    return ngettext("%(checked)s of %(num)d row checked, %(done)s written",
-                    "%(checked)s of %(num)d rows checked, %(done)s written", total,
+    return ngettext("%(checked)s of %(num)s row checked, %(done)s written",
+                    "%(checked)s of %(num)s rows checked, %(done)s written", total,
                     checked=number(min(imp.rows_validated, total)), done=number(imp.rows_done))
 
 

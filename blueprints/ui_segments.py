@@ -66,8 +66,8 @@ def new_segment():
     except SegmentsError as error:
         message = describe(error, actor=scope.actor, action="create", name=name.strip(), what="contacts")
         return _render_new(scope, request.form, error=message, status=error.status)
-    say(ngettext('Segment "%(name)s" created with %(num)d contact.',
-                 'Segment "%(name)s" created with %(num)d contacts.', segment.member_count,
+    say(ngettext('Segment "%(name)s" created with %(num)s contact.',
+                 'Segment "%(name)s" created with %(num)s contacts.', segment.member_count,
                  name=segment.name))
     return redirect(_contacts_url(segment=segment.id))
 
@@ -135,8 +135,8 @@ def _show_delete(scope, segment, error, status):
 def _apply_delete(scope, segment):
     name = segment.name
     removed = segments.delete(scope, segment.id)
-    say(ngettext('Segment "%(name)s" deleted; %(num)d contact lost it.',
-                 'Segment "%(name)s" deleted; %(num)d contacts lost it.', removed, name=name))
+    say(ngettext('Segment "%(name)s" deleted; %(num)s contact lost it.',
+                 'Segment "%(name)s" deleted; %(num)s contacts lost it.', removed, name=name))
     return redirect(_contacts_url(ListFilter(q=ListFilter.from_values(request.form).q)))
 
 

@@ -21,7 +21,7 @@ from werkzeug.http import parse_accept_header
 
 from contact_segments import segments
 from contact_segments.blueprints.ui_i18n import (
-    SUPPORTED_LOCALES, locale_for_accept_language, number, refresh_locale,
+    SUPPORTED_LOCALES, gettext, locale_for_accept_language, ngettext, number, refresh_locale,
 )
 from contact_segments.blueprints.ui_row_issues import issue_text
 from contact_segments.demo.models import db
@@ -231,8 +231,8 @@ def test_translations_keep_the_placeholders(locale):
             continue
         if isinstance(message.id, tuple):
             singular, plural = (set(PLACEHOLDER.findall(text)) for text in message.id)
-            for form in message.string:  # %(num)d may stay implicit in a singular form only
-                if not plural - {"%(num)d"} <= set(PLACEHOLDER.findall(form)) <= singular | plural:
+            for form in message.string:  # %(num)s may stay implicit in a singular form only
+                if not plural - {"%(num)s"} <= set(PLACEHOLDER.findall(form)) <= singular | plural:
                     wrong.append((message.id[0], form))
         elif set(PLACEHOLDER.findall(message.string)) != set(PLACEHOLDER.findall(message.id)):
             wrong.append((message.id, message.string))
@@ -274,6 +274,23 @@ def test_counts_are_written_the_languages_way(app, accept_language, written):
     with app.test_request_context(headers={"Accept-Language": accept_language}):
         refresh_locale()
         assert number(1_048_576) == written
+
+
+@pytest.mark.parametrize("accept_language, locale, written", [
+    ("en-US", "en", "1,500"), ("de", "de", "1.500"), ("pt-BR", "pt_BR", "1.500"), ("pl", "pl", "1\xa0500"),
+])
+def test_counts_inside_sentences_are_written_the_languages_way(app, accept_language, locale, written):
+    with app.test_request_context(headers={"Accept-Language": accept_language}):
+        refresh_locale()
+        many = ngettext("%(num)s contact", "%(num)s contacts", 1500)
+        more_than = gettext("More than %(num)s contacts", num=1500)
+        one = ngettext("%(num)s contact", "%(num)s contacts", 1)
+    if locale == "en":
+        assert (many, more_than, one) == ("1,500 contacts", "More than 1,500 contacts", "1 contact")
+        return
+    catalog = _catalog(locale)
+    assert more_than == catalog.get("More than %(num)s contacts").string % {"num": written}
+    assert written in many and many != one and "1500" not in many
 
 
 @pytest.mark.parametrize("locale, accept_language", [
