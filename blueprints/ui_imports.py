@@ -73,8 +73,10 @@ def can_resume(imp):
 
 
 def max_megabytes(config):
-    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB, as people write it ("50", "0.3")."""
-    return f"{round(config['SEGMENTS_IMPORT_MAX_FILE_BYTES'] / (1024 * 1024), 1):g}"
+    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB, written the page language's way ("50", "0.3",
+    "0,3"; a limit under 0.1 MB keeps its first digits: "0.004", never "0")."""
+    megabytes = config["SEGMENTS_IMPORT_MAX_FILE_BYTES"] / (1024 * 1024)
+    return number(float(f"{megabytes:.2g}") if megabytes < 0.1 else round(megabytes, 1))
 
 
 def refusal_text(error):

@@ -26,6 +26,7 @@ from contact_segments.blueprints.ui_i18n import (
 from contact_segments.blueprints.ui_row_issues import issue_text
 from contact_segments.demo.models import db
 from contact_segments.hooks.markers import hookimpl
+from contact_segments.imports.models import Import
 from contact_segments.imports.notices import QUEUED_MESSAGE
 from contact_segments.models import Contact
 
@@ -121,7 +122,7 @@ def test_preview_changes_nothing_and_offers_the_import(client, account):
 @pytest.mark.parametrize("name, content, expected", [
     ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "This is not a CSV or Excel (.xlsx) file."),
     ("empty.csv", b"", "The file is empty"),
-    ("big.csv", (HEADER + "US,A,B,,a@example.com,\n" * 300).encode(), "larger than the limit of"),
+    ("big.csv", (HEADER + "US,A,B,,a@example.com,\n" * 300).encode(), "larger than the limit of 0.004 MB"),
 ], ids=["wrong-type", "empty", "too-large"])
 def test_refused_files_keep_the_form_and_change_nothing(client, account, name, content, expected):
     response = upload(client, content, name=name, replace=True)
@@ -384,6 +385,20 @@ def test_warnings_are_listed_on_the_result_page(client):
     assert english.count("Nowhere") == 1 and 'id="unknown-segments"' in english
     pt = client.get(response.location, headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
     assert "Primeiro aviso</h3>" in pt and "As linhas com aviso foram importadas" in pt
+
+
+def test_the_result_page_lists_the_first_errors_and_counts_them_all(client):
+    # A few errors per row (country, names, no mobile or email): over a thousand in a small file.
+    response = upload(client, (HEADER + "XX,,,,,\n" * 300).encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert wait_until_ended(client, import_id)["failed"] == 300
+    errors = db.session.get(Import, import_id).errors_total
+    assert errors >= 1000
+    english = client.get(response.location).get_data(as_text=True)
+    table = english.split('id="import-errors"')[1].split("</table>")[0]
+    assert f"First errors ({errors:,})</h3>" in english and table.count("<tr>") == 1 + 10  # head + 10
+    german = client.get(response.location, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f"({errors:,})</h3>".replace(",", ".") in german
 
 
 def test_the_report_downloaded_from_the_pages_speaks_the_users_language(client):
