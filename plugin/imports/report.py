@@ -4,7 +4,7 @@ report CSV (every row of the file as it was, plus its line, outcome, codes and m
 The report's first columns are Line, Outcome, Codes and Messages, then every cell of the row as
 it was read (extra cells included); a user can fix the failed rows in it and import it again, as
 the importer ignores the four report columns. Every cell goes through
-:func:`contact_segments.csv_safety.safe_cell`.
+:func:`contact_segments.csv_safety.safe_row`.
 """
 
 import csv
@@ -12,7 +12,8 @@ import io
 
 import sqlalchemy as sa
 
-from ..csv_safety import safe_cell
+from ..collector import collector_paused
+from ..csv_safety import safe_row
 from .models import ImportPart, ImportRow, ImportUnknownSegment
 from .storage import unpack_raw_cells
 
@@ -20,6 +21,8 @@ from .storage import unpack_raw_cells
 REPORT_COLUMNS = ("Line", "Outcome", "Codes", "Messages")
 PENDING = "pending"
 _STREAM_ROWS = 5000
+#: Characters of report text per piece sent.
+_PIECE_CHARS = 256 * 1024
 
 
 def _issue_rows(session, import_id):
@@ -113,35 +116,43 @@ def iter_report_csv(session, imp, describe=None):
     engine's English sentence; the pages pass their translation).
     """
     describe = describe or _engine_message
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
     parts = session.execute(
         sa.select(ImportPart.seq, ImportPart.first_line, ImportPart.last_line)
         .where(ImportPart.import_id == imp.id).order_by(ImportPart.seq)
     ).all()
-    header_written = False
+    if not parts:
+        yield _csv_text([REPORT_COLUMNS])
+        return
     for seq, first_line, last_line in parts:
-        source = session.execute(sa.select(ImportPart.source).where(
-            ImportPart.import_id == imp.id, ImportPart.seq == seq)).scalar_one()
-        headers, rows = unpack_raw_cells(source)
-        if not header_written:
-            writer.writerow([safe_cell(cell) for cell in (*REPORT_COLUMNS, *headers)])
-            header_written = True
-        outcomes = _outcomes(session, imp.id, first_line, last_line)
-        for line, raw in rows:
-            outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
-            messages = " | ".join(
-                describe({"line": line, "column": column, "code": code, "message": message})
-                for _level, column, code, message in issues or ())
-            writer.writerow([safe_cell(cell) for cell in
-                             (line, outcome, (codes or "").replace(" ", ", "), messages, *raw)])
-            if buffer.tell() > 256 * 1024:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-    if not header_written:
-        writer.writerow(REPORT_COLUMNS)
-    yield buffer.getvalue()
+        # A part's text is built with automatic garbage collection paused (its tens of
+        # thousands of short-lived cells would set off collections of the whole heap: a third
+        # of the time), never across a yield; it is then sent in pieces.
+        with collector_paused():
+            text = _part_csv(session, imp.id, seq, first_line, last_line, describe, header=seq == parts[0][0])
+        for start in range(0, len(text), _PIECE_CHARS):
+            yield text[start:start + _PIECE_CHARS]
+
+
+def _csv_text(rows):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _part_csv(session, import_id, seq, first_line, last_line, describe, header):
+    """The report's CSV text of one part (after the header row when ``header``)."""
+    source = session.execute(sa.select(ImportPart.source).where(
+        ImportPart.import_id == import_id, ImportPart.seq == seq)).scalar_one()
+    headers, rows = unpack_raw_cells(source)
+    outcomes = _outcomes(session, import_id, first_line, last_line)
+    lines = [safe_row((*REPORT_COLUMNS, *headers))] if header else []
+    for line, raw in rows:
+        outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
+        messages = " | ".join(
+            describe({"line": line, "column": column, "code": code, "message": message})
+            for _level, column, code, message in issues or ())
+        lines.append(safe_row((line, outcome, (codes or "").replace(" ", ", "), messages, *raw)))
+    return _csv_text(lines)
 
 
 def report_filename(imp):

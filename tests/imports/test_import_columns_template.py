@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from contact_segments.csv_safety import safe_cell, write_csv_rows
+from contact_segments.csv_safety import safe_cell, safe_row, write_csv_rows
 from contact_segments.imports.columns import COLUMNS, HEADER_ALIASES, header_key, map_header
 from contact_segments.imports.errors import FileRefused
 from contact_segments.imports.reading import open_rows
@@ -130,6 +130,19 @@ def test_template_xlsx_first_sheet_is_read_and_has_instructions():
 ])
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
+
+
+SAFE_CELL_CASES = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "+1 415 555", "-",
+                   "+5511987654321", "-12.5", "Jane", "", None, 42, "a=b", "x\n=y", "a\x00=b"]
+
+
+@pytest.mark.parametrize("position", [0, 1, 5])
+def test_safe_row_makes_each_cell_what_safe_cell_makes_it(position):
+    plain = ["Jane", "Doe", 7, None, "ann@example.com", "Store; VIP"]
+    for risky in SAFE_CELL_CASES:
+        row = plain[:position] + [risky] + plain[position:]
+        assert safe_row(row) == [safe_cell(cell) for cell in row], row
+    assert safe_row(plain) == ["Jane", "Doe", "7", "", "ann@example.com", "Store; VIP"]
 
 
 def test_write_csv_rows_neutralizes_and_round_trips_phone_numbers():
