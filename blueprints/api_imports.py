@@ -165,6 +165,7 @@ class UnknownSegmentSchema(ma.Schema):
 
     name = ma.fields.String()
     lines = ma.fields.List(ma.fields.Integer())
+    lines_total = ma.fields.Integer(metadata={"description": "How many lines use the name."})
     suggestion = ma.fields.String(allow_none=True, metadata={"description": "The closest existing name."})
 
 

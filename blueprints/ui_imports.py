@@ -265,7 +265,8 @@ def import_detail(import_id):
     body = service.status(imp, scope)
     return render(
         "segments/import_detail.html", imp=imp, ended=ended, import_label=import_label,
-        summary=service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES) if ended else None,
+        summary=(service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES, max_lines=FIRST_ISSUES)
+                 if ended else None),
         source=_previewed_source(scope, imp), counts_text=counts_text, issue_text=issue_text,
         column_label=column_label, ended_error_text=ended_error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),

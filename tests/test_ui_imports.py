@@ -401,6 +401,16 @@ def test_the_result_page_lists_the_first_errors_and_counts_them_all(client):
     assert f"({errors:,})</h3>".replace(",", ".") in german
 
 
+def test_an_unknown_segment_on_many_rows_lists_its_first_lines(client):
+    rows = "".join(f"US,Ann,Lee{i},,ann{i}@example.com,Nowhere\n" for i in range(12))
+    response = upload(client, (HEADER + rows).encode())
+    import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])
+    assert wait_until_ended(client, import_id)["created"] == 12
+    html = client.get(response.location).get_data(as_text=True)
+    listed = html.split('id="unknown-segments"')[1].split("</ul>")[0]
+    assert "lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11…" in listed and "12" not in listed
+
+
 def test_the_report_downloaded_from_the_pages_speaks_the_users_language(client):
     response = upload(client, (HEADER + "US,Bo,Ng,,,\n").encode())
     import_id = int(response.location.rstrip("/").rsplit("/", 1)[1])

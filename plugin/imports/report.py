@@ -21,6 +21,8 @@ from .storage import unpack_raw_cells
 REPORT_COLUMNS = ("Line", "Outcome", "Codes", "Messages")
 PENDING = "pending"
 _STREAM_ROWS = 5000
+#: Unknown segment names whose first lines a short summary lists (the others: their first line).
+LISTED_NAMES = 100
 #: Characters of report text per piece sent.
 _PIECE_CHARS = 256 * 1024
 
@@ -39,8 +41,40 @@ def _issue_rows(session, import_id):
         result.close()
 
 
-def unknown_segments(session, import_id):
-    """Return ``[{name, lines, suggestion}]``: each unknown segment name and the lines using it."""
+def unknown_segments(session, import_id, max_lines=None):
+    """Return ``[{name, lines, lines_total, suggestion}]``: each unknown segment name, the lines
+    using it (``lines_total`` of them), in the order of their first line.
+
+    With ``max_lines``, ``lines`` holds the first ``max_lines`` lines of the first
+    :data:`LISTED_NAMES` names and the first line of the others, read through the table's index
+    without reading the rest: a file whose every row names a segment that does not exist yet (a
+    common slip) has as many rows here as lines.
+    """
+    if max_lines is None:
+        return _all_unknown_segments(session, import_id)
+    table = ImportUnknownSegment
+    first_line = sa.func.min(table.line)
+    names = session.execute(
+        sa.select(table.name_key, sa.func.count(), first_line, sa.func.min(table.name),
+                  sa.func.min(table.suggestion))
+        .where(table.import_id == import_id).group_by(table.name_key).order_by(first_line, table.name_key)
+    ).all()
+    found = []
+    for index, (key, total, first, name, suggestion) in enumerate(names):
+        lines = [first]
+        if index < LISTED_NAMES:
+            rows = session.execute(
+                sa.select(table.line, table.name, table.suggestion)
+                .where(table.import_id == import_id, table.name_key == key)
+                .order_by(table.line).limit(max_lines)
+            ).all()
+            lines = [line for line, _, _ in rows]
+            name, suggestion = rows[0].name, rows[0].suggestion
+        found.append({"name": name, "lines": lines, "lines_total": total, "suggestion": suggestion})
+    return found
+
+
+def _all_unknown_segments(session, import_id):
     found = {}
     for key, name, line, suggestion in session.execute(
         sa.select(ImportUnknownSegment.name_key, ImportUnknownSegment.name, ImportUnknownSegment.line,
@@ -50,10 +84,12 @@ def unknown_segments(session, import_id):
     ):
         entry = found.setdefault(key, {"name": name, "lines": [], "suggestion": suggestion})
         entry["lines"].append(line)
+    for entry in found.values():
+        entry["lines_total"] = len(entry["lines"])
     return sorted(found.values(), key=lambda entry: entry["lines"][0])
 
 
-def summary(session, imp, max_issues=None):
+def summary(session, imp, max_issues=None, max_lines=None):
     """Return the summary of import ``imp`` as a JSON-ready dict.
 
     Keys: ``id``, ``filename``, ``status``, ``dry_run``, ``replace``, ``rows``, ``rows_done``,
@@ -61,7 +97,8 @@ def summary(session, imp, max_issues=None):
     ``memberships_added``, ``memberships_removed``, ``encoding``, ``delimiter``, ``errors`` and
     ``warnings`` (lists of ``{line, column, code, message}``, at most ``max_issues`` each, in line
     order; ``errors_total`` and ``warnings_total`` count them all), ``unknown_segments`` (list of
-    ``{name, lines, suggestion}``) and ``error`` (``{code, message}`` when the file was refused or
+    ``{name, lines, lines_total, suggestion}``; at most ``max_lines`` lines each, see
+    :func:`unknown_segments`) and ``error`` (``{code, message}`` when the file was refused or
     the import failed, else ``None``).
     """
     lists = {"error": [], "warning": []}
@@ -88,7 +125,7 @@ def summary(session, imp, max_issues=None):
         "encoding": imp.encoding, "delimiter": imp.delimiter,
         "errors": lists["error"], "warnings": lists["warning"],
         "errors_total": totals["error"], "warnings_total": totals["warning"],
-        "unknown_segments": unknown_segments(session, imp.id),
+        "unknown_segments": unknown_segments(session, imp.id, max_lines),
         "error": {"code": imp.error_code, "message": imp.error_message} if imp.error_code else None,
     }
 

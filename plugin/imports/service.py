@@ -198,9 +198,9 @@ def status(imp, scope=None):
     }
 
 
-def import_summary(scope, import_id, max_issues=None):
+def import_summary(scope, import_id, max_issues=None, max_lines=None):
     """Return the summary of an import of the account (see :func:`report.summary`)."""
-    return summary(scope.session, get_import(scope, import_id), max_issues)
+    return summary(scope.session, get_import(scope, import_id), max_issues, max_lines)
 
 
 def report_csv(scope, import_id, describe=None):

@@ -14,7 +14,9 @@ from importdb_helpers import (
 )
 
 from contact_segments.demo.models import db
+from contact_segments.imports import report
 from contact_segments.imports.models import ImportRow
+from contact_segments.imports.service import import_summary
 from contact_segments.models import Contact
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
@@ -180,7 +182,7 @@ def test_replace_combines_the_segments_of_a_contacts_lines(run_import, make_segm
 
 
 def test_unknown_segments_are_reported_with_their_lines_and_a_suggestion(
-        run_import, make_segments, scope_for, account):
+        run_import, make_segments, scope_for, account, monkeypatch):
     from contact_segments import segments
 
     make_segments("Downtown Store", "VIP")
@@ -191,13 +193,25 @@ def test_unknown_segments_are_reported_with_their_lines_and_a_suggestion(
         row("D", "D", mobile="4155550004", segments="dowtown store"),
     ])
     assert summary["unknown_segments"] == [
-        {"name": "Dowtown Store", "lines": [2, 5], "suggestion": "Downtown Store"},
-        {"name": "Nowhere", "lines": [3], "suggestion": None},
-        {"name": "x", "lines": [4], "suggestion": None},
+        {"name": "Dowtown Store", "lines": [2, 5], "lines_total": 2, "suggestion": "Downtown Store"},
+        {"name": "Nowhere", "lines": [3], "lines_total": 1, "suggestion": None},
+        {"name": "x", "lines": [4], "lines_total": 1, "suggestion": None},
     ]
     assert counts(summary)["created"] == 4  # the rows are imported with their known segments
     assert memberships_of(account[0]) == [("VIP", "+14155550001")]
     assert segments.list_segments(scope_for()).total == 2  # nothing created
+    # A short summary (the result page) lists the first lines of each name and counts them all;
+    # past report.LISTED_NAMES names, only the first line.
+    short = import_summary(scope_for(), summary["id"], max_lines=1)
+    assert short["unknown_segments"] == [
+        {"name": "Dowtown Store", "lines": [2], "lines_total": 2, "suggestion": "Downtown Store"},
+        {"name": "Nowhere", "lines": [3], "lines_total": 1, "suggestion": None},
+        {"name": "x", "lines": [4], "lines_total": 1, "suggestion": None},
+    ]
+    monkeypatch.setattr(report, "LISTED_NAMES", 0)
+    shorter = import_summary(scope_for(), summary["id"], max_lines=5)
+    assert [(u["name"], u["lines"], u["lines_total"], u["suggestion"]) for u in shorter["unknown_segments"]] == [
+        ("Dowtown Store", [2], 2, "Downtown Store"), ("Nowhere", [3], 1, None), ("x", [4], 1, None)]
 
 
 def test_every_row_has_exactly_one_outcome_and_the_counts_add_up(run_import, tmp_path, account):

@@ -65,7 +65,7 @@ def test_upload_dry_run_start_summary_report(client, make_segments, account):
     assert memberships_of(account[0]) == [("VIP", "+14155552671")]
 
     summary = client.get(f"{API}/{body['id']}/summary").json
-    assert summary["unknown_segments"] == [{"name": "Vipp", "lines": [2], "suggestion": "VIP"}]
+    assert summary["unknown_segments"] == [{"name": "Vipp", "lines": [2], "lines_total": 1, "suggestion": "VIP"}]
     assert [e["code"] for e in summary["errors"]] == ["invalid_country_code"]
     assert client.get(f"{API}/{body['id']}/summary?max_issues=0").json["errors"] == []
 

@@ -56,7 +56,7 @@ def test_import_json_summary(cli, contacts_file, make_segments, account):
     assert data["errors"] == [{"line": 3, "column": "Country Code", "code": "invalid_country_code",
                                "message": data["errors"][0]["message"]}]
     assert "probably US" in data["errors"][0]["message"]
-    assert data["unknown_segments"] == [{"name": "VIPP", "lines": [2], "suggestion": "VIP"}]
+    assert data["unknown_segments"] == [{"name": "VIPP", "lines": [2], "lines_total": 1, "suggestion": "VIP"}]
     assert memberships_of(account[0]) == [("VIP", "+14155552671")]
 
 
