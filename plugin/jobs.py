@@ -11,7 +11,9 @@ retries of ``SEGMENTS_JOB_TIMEOUT``, ``SEGMENTS_JOB_RESULT_TTL`` and ``SEGMENTS_
 
 So one large import is spread over every worker listening on the queue (validation, the
 CPU-heavy part, runs in parallel), while the writes of each account stay serialized and in file
-order; imports of different accounts run side by side. Every step is idempotent, so a retried
+order; imports of different accounts run side by side. Reading and validating run at a CPU
+priority lowered by ``SEGMENTS_IMPORT_NICENESS`` (:mod:`contact_segments.imports.priority`), so
+they never delay the serial apply step. Every step is idempotent, so a retried
 job, or a job of a worker killed mid-way, just continues from the database's checkpoint.
 
 Each job pushes an application context. The worker gets its app in one of two ways:
@@ -45,8 +47,8 @@ from flask import current_app, has_app_context
 
 from .errors import SegmentsError
 from .imports import retention, runner
-from .imports.priority import call_below_priority
 from .imports.models import FAILED, QUEUED, RUNNING, Import
+from .imports.priority import call_below_priority
 from .models import utcnow
 
 log = logging.getLogger(__name__)
