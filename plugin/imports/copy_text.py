@@ -17,7 +17,15 @@ import datetime
 from itertools import repeat
 
 NULL = "\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _escape(text):
+    """``text`` with the characters COPY escapes written as escapes (backslash first).
+
+    Four ``str.replace`` calls run in C; ``str.translate`` with a table looks up every character
+    in Python (20 µs for a 300-character message: an import whose every row has a warning spent
+    4 s per 200,000 rows there)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 class _Unsupported(Exception):
@@ -48,7 +56,7 @@ def _text_column(values):
     if joined.count("\\") == values.count(None) and "\t" not in joined and "\n" not in joined \
             and "\r" not in joined:
         return texts
-    return [NULL if value is None else text.translate(_ESCAPES) for value, text in zip(values, texts)]
+    return [NULL if value is None else _escape(text) for value, text in zip(values, texts)]
 
 
 def copy_text(rows, suffix=()):
