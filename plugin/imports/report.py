@@ -4,16 +4,15 @@ report CSV (every row of the file as it was, plus its line, outcome, codes and m
 The report's first columns are Line, Outcome, Codes and Messages, then every cell of the row as
 it was read (extra cells included); a user can fix the failed rows in it and import it again, as
 the importer ignores the four report columns. Every cell goes through
-:func:`contact_segments.csv_safety.safe_row`.
+:func:`contact_segments.csv_safety.write_csv_rows`.
 """
 
-import csv
 import io
 
 import sqlalchemy as sa
 
 from ..collector import collector_paused
-from ..csv_safety import safe_row
+from ..csv_safety import write_csv_rows
 from .models import ImportPart, ImportRow, ImportUnknownSegment
 from .storage import unpack_raw_cells
 
@@ -158,21 +157,22 @@ def iter_report_csv(session, imp, describe=None):
         .where(ImportPart.import_id == imp.id).order_by(ImportPart.seq)
     ).all()
     if not parts:
-        yield _csv_text([REPORT_COLUMNS])
+        yield _csv_text(REPORT_COLUMNS, ())
         return
-    for seq, first_line, last_line in parts:
+    for index, (seq, first_line, last_line) in enumerate(parts):
         # A part's text is built with automatic garbage collection paused (its tens of
         # thousands of short-lived cells would set off collections of the whole heap: a third
         # of the time), never across a yield; it is then sent in pieces.
         with collector_paused():
-            text = _part_csv(session, imp.id, seq, first_line, last_line, describe, header=seq == parts[0][0])
+            text = _part_csv(session, imp.id, seq, first_line, last_line, describe, header=index == 0)
         for start in range(0, len(text), _PIECE_CHARS):
             yield text[start:start + _PIECE_CHARS]
 
 
-def _csv_text(rows):
+def _csv_text(header, rows):
+    """``header`` (or none) and ``rows`` as safe CSV text (:func:`write_csv_rows`)."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    write_csv_rows(buffer, header, rows)
     return buffer.getvalue()
 
 
@@ -182,14 +182,16 @@ def _part_csv(session, import_id, seq, first_line, last_line, describe, header):
         ImportPart.import_id == import_id, ImportPart.seq == seq)).scalar_one()
     headers, rows = unpack_raw_cells(source)
     outcomes = _outcomes(session, import_id, first_line, last_line)
-    lines = [safe_row((*REPORT_COLUMNS, *headers))] if header else []
-    for line, raw in rows:
-        outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
-        messages = " | ".join(
-            describe({"line": line, "column": column, "code": code, "message": message})
-            for _level, column, code, message in issues or ())
-        lines.append(safe_row((line, outcome, (codes or "").replace(" ", ", "), messages, *raw)))
-    return _csv_text(lines)
+
+    def report_rows():
+        for line, raw in rows:
+            outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
+            messages = " | ".join(
+                describe({"line": line, "column": column, "code": code, "message": message})
+                for _level, column, code, message in issues or ())
+            yield (line, outcome, (codes or "").replace(" ", ", "), messages, *raw)
+
+    return _csv_text((*REPORT_COLUMNS, *headers) if header else None, report_rows())
 
 
 def report_filename(imp):
