@@ -59,10 +59,3 @@ def test_demo_command_serves_the_seeded_demo(tmp_path):
         server.terminate()
         server.wait(timeout=10)
 
-
-def test_readme_documents_every_config_key_with_its_default():
-    from contact_segments.config import DEFAULTS
-
-    table = README.split("<!-- config-table:start -->", 1)[1].split("<!-- config-table:end -->", 1)[0]
-    documented = dict(re.findall(r"^\| `(SEGMENTS_[A-Z_]+)` \| `([^`]*)` \|", table, re.M))
-    assert documented == {key: repr(value) for key, value in DEFAULTS.items()}
