@@ -1,6 +1,10 @@
 """The package's dependencies cannot surprise a host: the ones whose internals or major version
-the code relies on are bounded, the others are left open."""
+the code relies on are bounded, the others are left open, and the package imports without
+POSIX-only modules."""
 
+import subprocess
+import sys
+import textwrap
 import tomllib
 from pathlib import Path
 
@@ -39,3 +43,21 @@ def test_other_dependencies_are_left_open_for_the_hosts_resolver():
         operators = {spec.operator for spec in requirement.specifier}
         assert operators <= {">="}, f"{name} is capped ({requirement.specifier}): leave it open"
 
+
+def test_the_package_imports_where_fcntl_does_not_exist():
+    # Windows has no fcntl: importing every module must still work (the file lock asks for its
+    # platform's module only when it locks).
+    script = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        sys.modules["fcntl"] = None          # what "import fcntl" meets on Windows
+        import contact_segments
+        for module in pkgutil.walk_packages(contact_segments.__path__, "contact_segments."):
+            if ".migrations.versions" in module.name or module.name.endswith("migrations.env"):
+                continue
+            importlib.import_module(module.name)
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("ok")

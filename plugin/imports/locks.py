@@ -8,12 +8,11 @@
 * :func:`driver_lock`: a try-lock per import, held by the one worker that applies the import's
   validated parts in file order ("the driver"). Workers that finish validating a part while
   another drives just leave; the driver picks their part up. Released automatically when the
-  worker dies (PostgreSQL: session advisory lock of a dedicated connection; SQLite: ``flock`` on
-  a lock file; an in-memory SQLite database: a lock of this process).
+  worker dies (PostgreSQL: session advisory lock of a dedicated connection; SQLite: an OS lock on
+  a lock file, see :mod:`.file_lock`; an in-memory SQLite database: a lock of this process).
 """
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import tempfile
@@ -21,6 +20,7 @@ import threading
 
 import sqlalchemy as sa
 
+from .file_lock import try_lock_file
 from .models import Import
 
 # First keys of the two-key advisory locks (arbitrary constants that name the plugin's locks).
@@ -92,16 +92,8 @@ def _postgres_driver_lock(engine, import_id):
 def _file_lock(database, import_id):
     digest = hashlib.sha1(os.path.abspath(database).encode()).hexdigest()[:16]
     path = os.path.join(tempfile.gettempdir(), f"contact-segments-{digest}-import-{import_id}.lock")
-    with open(path, "a+b") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with try_lock_file(path) as acquired:
+        yield acquired
 
 
 @contextlib.contextmanager
