@@ -8,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from .config import apply_defaults
 from .contacts import ContactMapping
+from .database_driver import check_database_driver
 from .errors import NotAuthenticated
 from .hooks import specs
 from .hooks.defaults import DefaultHooks
@@ -82,8 +83,11 @@ class Segments:
         db = options.get("db")
         if db is None:
             app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["SEGMENTS_DATABASE_URL"])
+            check_database_driver(app)
             db = SQLAlchemy()
             db.init_app(app)
+        else:
+            check_database_driver(app, db)
         pm = make_plugin_manager(options.get("plugin_manager"))
         contacts = ContactMapping.from_model(
             options.get("contact_model") or Contact, options.get("contact_columns")
