@@ -19,7 +19,7 @@ A host calls, for example::
     count = pm.hook.segments_count_recipients(account_id=7, include=[1, 2], exclude=[3], channel="sms")
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from .markers import hookspec
 
@@ -52,12 +52,16 @@ def segments_count_recipients(account_id: int, include: list, exclude: list, cha
 @hookspec(firstresult=True)
 def segments_iter_recipients(
     account_id: int, include: list, exclude: list, channel: str, batch_size: int
-) -> Iterator:
+) -> Generator:
     """Stream the recipients of a bulk message, in constant memory.
 
-    Same audience as :func:`segments_count_recipients`. Returns an iterator of lists (batches of
-    at most ``batch_size``) of :class:`contact_segments.audience.Recipient` (``contact_id``,
-    ``first_name``, ``last_name``, ``address``), each contact exactly once (in no guaranteed order).
+    Same audience as :func:`segments_count_recipients`. Returns a generator (always, an empty
+    audience included) of lists (batches of at most ``batch_size``) of
+    :class:`contact_segments.audience.Recipient` (``contact_id``, ``first_name``, ``last_name``,
+    ``address``), each contact exactly once (in no guaranteed order). The stream holds no lock
+    between batches, so the host may write and commit its own session between them. A stream
+    not read to the end holds a database connection until it is closed: close it (``close()``
+    or ``contextlib.closing``) when the loop may stop early.
     """
 
 

@@ -3,9 +3,9 @@
 The recipients of a bulk message are the contacts in at least one *include* segment and in no
 *exclude* segment, reachable on the channel (``sms``: a mobile number; ``email``: an address),
 each exactly once. Counting is one SQL statement; streaming goes through
-:mod:`contact_segments.streaming` (rows streamed on connections of their own), so memory
-stays constant however large the audience, and the host may commit its own session between
-batches.
+:mod:`contact_segments.streaming` (rows read on connections of their own, holding no lock
+between batches), so memory stays constant however large the audience, and the host may write
+and commit its own session between batches.
 """
 
 from typing import NamedTuple
@@ -99,26 +99,30 @@ def count_recipients(session, mapping, account_id, include, exclude, channel):
 
 def iter_recipients(session, mapping, account_id, include, exclude, channel, batch_size=5000,
                     streams=1):
-    """Yield the audience in lists of at most ``batch_size`` :class:`Recipient`.
+    """Return a generator of the audience in lists of at most ``batch_size`` :class:`Recipient`.
 
-    The segment ids are checked before the first batch (:class:`NotFound`, :class:`InvalidInput`),
-    so a bad request fails when the generator is created, not midway. Rows are streamed over
-    connections of their own (:mod:`contact_segments.streaming`): memory stays
-    constant and the host may commit its own session between batches. On PostgreSQL the
-    account's contact-id range is split into ``streams`` parts read at once.
+    The segment ids and the channel are checked at once (:class:`NotFound`,
+    :class:`InvalidInput`), so a bad request fails when the stream is asked for, not midway.
+    Every answer is a generator, an empty audience included. Rows are read on a connection of
+    their own (:mod:`contact_segments.streaming`): memory stays constant, the stream holds no
+    lock between batches, and the caller may write and commit its own session between them. A
+    stream not read to the end holds its connection until it is closed: close it (``close()``
+    or ``contextlib.closing``) when stopping early. On PostgreSQL the account's contact-id range
+    is split into ``streams`` parts read at once.
     """
     address, include, exclude = _checked_audience(session, mapping, account_id, include, exclude, channel)
     batch_size = max(1, int(batch_size))
     engine = session.get_bind()
-    if not include:
-        return iter(())
-    ranges = [()]
-    if engine.dialect.name == "postgresql" and streams > 1:
-        ranges = _id_ranges(session, mapping, account_id, streams)
-    columns = (mapping.col("id"), mapping.col("first_name"), mapping.col("last_name"), address)
+    ranges = []
+    if include:
+        ranges = [()]
+        if engine.dialect.name == "postgresql" and streams > 1:
+            ranges = _id_ranges(session, mapping, account_id, streams)
+    contact_id = mapping.col("id")
+    columns = (contact_id, mapping.col("first_name"), mapping.col("last_name"), address)
     queries = [sa.select(*columns).where(*_audience_clauses(mapping, account_id, include, exclude, address, bounds))
                for bounds in ranges]
-    return parallel_batches(engine, queries, batch_size, Recipient)
+    return parallel_batches(engine, queries, batch_size, Recipient, key=contact_id)
 
 
 def _id_ranges(session, mapping, account_id, parts):

@@ -15,6 +15,7 @@ from .hooks.defaults import DefaultHooks
 from .hooks.markers import PROJECT_NAME
 from .models import Contact
 from .scope import Scope
+from .sqlite_engine import use_wal
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Segments:
     """Customer segments for a Flask host.
 
     ``db``: the host's Flask-SQLAlchemy instance (else the plugin creates one from
-    ``SEGMENTS_DATABASE_URL``). ``plugin_manager``: the host's pluggy manager for project
+    ``SEGMENTS_DATABASE_URL``; on SQLite in WAL mode with a busy timeout, see
+    :mod:`contact_segments.sqlite_engine`). ``plugin_manager``: the host's pluggy manager for project
     ``contact_segments`` (else one is created; either way it is ``app.extensions["segments"].pm``).
     ``contact_model`` / ``contact_columns``: the host's contact model and its column mapping
     (see :mod:`contact_segments.contacts`); without them the plugin's ``segments_contact`` table
@@ -86,6 +88,8 @@ class Segments:
             check_database_driver(app)
             db = SQLAlchemy()
             db.init_app(app)
+            with app.app_context():
+                use_wal(db.engine)  # SQLite: readers and a writer side by side, writers wait
         else:
             check_database_driver(app, db)
         pm = make_plugin_manager(options.get("plugin_manager"))

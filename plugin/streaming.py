@@ -4,10 +4,23 @@ On PostgreSQL each query runs on a connection of its own, in a transaction tuned
 ordered read (no JIT, no parallel workers, merge joins instead of hash tables), and its rows are
 streamed in chunks (libpq's chunked mode, or single-row mode before libpq 17): the server keeps
 producing rows while Python converts the previous chunk, and TCP flow control keeps memory
-constant. The garbage collector is paused while a batch is built
-(:mod:`contact_segments.collector`). Several queries (for example the same audience split into
-contact-id ranges) may be read at once by one thread each; their batches are yielded as they
-arrive (in no particular order) through a small bounded queue.
+constant. A reader on PostgreSQL takes no lock that a writer waits for, so the consumer's own
+session may write and commit between batches.
+
+On SQLite an unfinished SELECT keeps a shared lock on the whole database file, and in SQLite's
+default journal mode a writer cannot commit until every such lock is gone. So there each batch
+is a query of its own, read to the end (keyset pages: ``key > last key ORDER BY key LIMIT
+batch_size``): between two batches the stream holds no lock and no transaction, in any journal
+mode, and the consumer's commits never wait for it.
+
+The garbage collector is paused while a batch is built (:mod:`contact_segments.collector`).
+Several queries (for example the same audience split into contact-id ranges) may be read at once
+by one thread each; their batches are yielded as they arrive (in no particular order) through a
+small bounded queue.
+
+Every stream is a generator holding a pooled connection until it ends: a consumer that stops
+early closes it (``close()``, or ``contextlib.closing``), which gives the connection back at once
+(on PostgreSQL it also cancels the query).
 """
 
 import queue
@@ -61,25 +74,56 @@ def _postgresql_rows(raw, sql, params, batch_size, make_row):
         cursor.close()
 
 
-def _dbapi_rows(raw, sql, params, batch_size, make_row):
-    """Read the rows of ``sql`` with ``fetchmany`` on a plain DBAPI cursor (SQLite)."""
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(batch_size):
-            yield list(map(make_row, rows))
-    finally:
-        cursor.close()
-
-
-def cursor_batches(engine, query, batch_size, row_type=tuple):
-    """Yield the rows of ``query`` as lists of ``row_type`` (a tuple subclass such as a
-    NamedTuple), ``batch_size`` rows at a time, from a connection of its own."""
+def _postgresql_batches(engine, query, batch_size, make_row):
+    """Stream the rows of ``query`` in one statement on a connection of its own (PostgreSQL)."""
     sql, params = _compiled(engine, query)
-    make_row = partial(tuple.__new__, row_type)
-    read = _postgresql_rows if engine.dialect.name == "postgresql" else _dbapi_rows
     raw = engine.raw_connection()
-    batches = read(raw, sql, params, batch_size, make_row)
+    try:
+        yield from _postgresql_rows(raw, sql, params, batch_size, make_row)
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _keyset_batches(engine, query, key, batch_size, make_row):
+    """Read ``query`` in pages ordered by ``key`` (its first column), each page one statement
+    read to the end and its transaction ended, so no lock is held between pages (SQLite)."""
+    raw = engine.raw_connection()
+    try:
+        last = None
+        while True:
+            page = query.order_by(key).limit(batch_size)
+            if last is not None:
+                page = page.where(key > last)
+            sql, params = _compiled(engine, page)
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+                raw.rollback()  # ends a read transaction the driver may have opened
+            if rows:
+                yield list(map(make_row, rows))
+            if len(rows) < batch_size:
+                return
+            last = rows[-1][0]
+    finally:
+        raw.close()
+
+
+def cursor_batches(engine, query, batch_size, row_type=tuple, *, key):
+    """Yield the rows of ``query`` as lists of ``row_type`` (a tuple subclass such as a
+    NamedTuple), ``batch_size`` rows at a time, from a connection of its own.
+
+    ``key`` is the query's first column, unique per row: SQLite reads the rows in pages ordered
+    by it (PostgreSQL streams them in one statement, in no particular order).
+    """
+    make_row = partial(tuple.__new__, row_type)
+    if engine.dialect.name == "postgresql":
+        batches = _postgresql_batches(engine, query, batch_size, make_row)
+    else:
+        batches = _keyset_batches(engine, query, key, batch_size, make_row)
     try:
         while True:
             with collector_paused():  # building a batch is where the objects are made
@@ -88,9 +132,7 @@ def cursor_batches(engine, query, batch_size, row_type=tuple):
                 return
             yield batch
     finally:
-        batches.close()  # its cursor first (on PostgreSQL this cancels an unfinished query)
-        raw.rollback()
-        raw.close()
+        batches.close()  # its cursor and connection (on PostgreSQL this cancels an unfinished query)
 
 
 def _put(out, stop, item):
@@ -104,21 +146,23 @@ def _put(out, stop, item):
     return False
 
 
-def parallel_batches(engine, queries, batch_size, row_type=tuple, max_waiting=4):
+def parallel_batches(engine, queries, batch_size, row_type=tuple, max_waiting=4, *, key):
     """Yield the batches of every query of ``queries``, read at once by one thread each.
 
-    At most ``max_waiting`` batches wait in memory. An error in any query is raised to the
-    consumer; closing the generator early stops every thread and releases its connection.
+    ``key`` is as for :func:`cursor_batches`. At most ``max_waiting`` batches wait in memory.
+    An error in any query is raised to the consumer; closing the generator early stops every
+    thread and releases its connection. With no query it yields nothing.
     """
-    if len(queries) == 1:
-        yield from cursor_batches(engine, queries[0], batch_size, row_type)
+    if len(queries) <= 1:
+        for query in queries:
+            yield from cursor_batches(engine, query, batch_size, row_type, key=key)
         return
     out = queue.Queue(maxsize=max_waiting)
     stop = threading.Event()
 
     def pump(query):
         try:
-            batches = cursor_batches(engine, query, batch_size, row_type)
+            batches = cursor_batches(engine, query, batch_size, row_type, key=key)
             try:
                 for batch in batches:
                     if not _put(out, stop, batch):
