@@ -49,11 +49,18 @@ class Import(Base):
 
     ``rows_done`` is the checkpoint: the number of data rows whose batch has committed (their
     contacts, memberships, outcomes and the counters below in one transaction); ``checkpoint_line``
-    is the line of the last of them. A retry resumes after it.
+    is the line of the last of them. A retry resumes after it. ``lease_owner`` and
+    ``lease_expires_at`` are the lease of the import's lead (:mod:`.lease`).
     """
 
     __tablename__ = "segments_import"
-    __table_args__ = (sa.Index("ix_segments_import_account", "account_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_segments_import_account", "account_id", "id"),
+        # The imports on their way, by when their lease lapses: what a worker's sweep reads.
+        sa.Index("ix_segments_import_lease", "lease_expires_at",
+                 postgresql_where=sa.text("status IN ('queued', 'running')"),
+                 sqlite_where=sa.text("status IN ('queued', 'running')")),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
@@ -89,6 +96,10 @@ class Import(Base):
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     job_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The lead carrying it (an RQ job id, or a process) and until when it is known to be alive
+    # (migration 0008_import_lease; see contact_segments.imports.lease).
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
