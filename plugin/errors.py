@@ -1,7 +1,8 @@
 """The errors the plugin's services raise; every interface turns them into a clear message.
 
 Each error carries a ``code`` (stable, for programs), a ``message`` (for people: what is wrong
-and how to fix it) and the HTTP status the JSON API answers with.
+and how to fix it), the ``params`` the message speaks of, and the HTTP status the JSON API
+answers with.
 """
 
 
@@ -11,10 +12,13 @@ class SegmentsError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message, *, code=None, field=None):
+    def __init__(self, message, *, code=None, field=None, params=None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # The values the message speaks of (for example the existing segment's name), for the
+        # pages to say the same in the reader's language.
+        self.params = dict(params or {})
         if code:
             self.code = code
 

@@ -45,14 +45,21 @@ class Segment(Base):
     __tablename__ = "segments_segment"
     __table_args__ = (
         sa.UniqueConstraint("account_id", "name_key"),
+        sa.UniqueConstraint("account_id", "skeleton_key"),
+        sa.UniqueConstraint("account_id", "caseless_skeleton_key"),
         sa.Index("ix_segments_segment_account_search", "account_id", "search_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     account_id: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    # name is stored cleaned (contact_segments.names.clean_segment_name).
     # segment_name_key(name): unique per account (case, spaces and Unicode form ignored).
     name_key: Mapped[str] = mapped_column(sa.String(400), nullable=False)
+    # confusable_keys(name): unique per account, so that no two names look alike (migration
+    # 0009_segment_confusable_keys).
+    skeleton_key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    caseless_skeleton_key: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     # search_key(name): case- and accent-folded, for search.
     search_key: Mapped[str] = mapped_column(sa.String(400), nullable=False)
     # Kept equal to the number of memberships by every service that adds or removes members

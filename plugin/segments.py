@@ -7,6 +7,7 @@ before anything is written.
 """
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -17,7 +18,9 @@ from .errors import Conflict, InvalidInput, NotFound, Vetoed
 from .ids import is_valid_id
 from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
 from .models import Membership, Segment
-from .names import NAME_MAX_LENGTH, clean_segment_name, search_key, segment_name_key
+from .names import (
+    KEY_MAX_LENGTH, NAME_MAX_LENGTH, clean_segment_name, confusable_keys, search_key, segment_name_key,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Page:
 
 
 def validate_name(name):
-    """Return ``name`` cleaned for storage, or raise :class:`InvalidInput` saying what is wrong."""
+    """Return ``name`` cleaned for storage (:func:`~contact_segments.names.clean_segment_name`),
+    or raise :class:`InvalidInput` saying what is wrong."""
     if not isinstance(name, str):
         raise InvalidInput("The segment name must be text.", field="name")
     cleaned = clean_segment_name(name)
@@ -47,36 +51,70 @@ def validate_name(name):
             f"The segment name has {len(cleaned)} characters; use at most {NAME_MAX_LENGTH}.",
             code="name_too_long", field="name",
         )
-    if any(ord(ch) < 32 for ch in cleaned):
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in cleaned):
         raise InvalidInput("The segment name cannot contain line breaks or tabs.", code="name_invalid", field="name")
     if ";" in cleaned:
         raise InvalidInput(
             "The segment name cannot contain \";\": import files use it to separate segment names.",
             code="name_invalid", field="name",
         )
+    if max(len(segment_name_key(cleaned)), len(search_key(cleaned))) > KEY_MAX_LENGTH:
+        raise InvalidInput(
+            f"The segment name is too long once its special characters are spelled out; use at most "
+            f"{NAME_MAX_LENGTH} plain letters.", code="name_too_long", field="name",
+        )
     return cleaned
 
 
-def _name_taken(name):
-    return Conflict(f'A segment named "{name}" already exists. Choose another name.',
-                    code="name_taken", field="name")
+def _name_keys(name):
+    """The stored keys of a (cleaned) name: what no two segments of an account may share."""
+    skeleton, caseless = confusable_keys(name)
+    return {"name_key": segment_name_key(name), "skeleton_key": skeleton, "caseless_skeleton_key": caseless,
+            "search_key": search_key(name)}
 
 
-def _flush_name(session, name):
-    """Flush a new or renamed segment; a concurrent twin caught by the unique key is a Conflict."""
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        raise _name_taken(name) from None
+def _name_conflict(name, existing):
+    """The :class:`Conflict` of ``name`` with the ``existing`` segment: the same name, or one
+    that looks the same. Both messages name the existing segment."""
+    params = {"name": name, "existing": existing.name, "existing_id": existing.id}
+    if existing.name_key == segment_name_key(name):
+        return Conflict(f'A segment named "{existing.name}" already exists. Choose another name.',
+                        code="name_taken", field="name", params=params)
+    return Conflict(
+        f'The name "{name}" looks the same as the name of the segment "{existing.name}" '
+        f"(id {existing.id}). Choose a name that looks different.",
+        code="name_confusable", field="name", params=params)
+
+
+def _clashing_segment(scope, name, except_id=None):
+    """The account's segment whose name is ``name`` or looks like it (the same name first)."""
+    keys = _name_keys(name)
+    query = sa.select(Segment).where(
+        Segment.account_id == scope.account_id,
+        sa.or_(*(getattr(Segment, column) == keys[column]
+                 for column in ("name_key", "skeleton_key", "caseless_skeleton_key"))),
+    )
+    if except_id is not None:
+        query = query.where(Segment.id != except_id)
+    clashes = scope.session.execute(query).scalars().all()
+    return min(clashes, key=lambda segment: (segment.name_key != keys["name_key"], segment.id), default=None)
 
 
 def _ensure_name_free(scope, name, *, except_id=None):
-    query = sa.select(Segment).where(
-        Segment.account_id == scope.account_id, Segment.name_key == segment_name_key(name)
-    )
-    existing = scope.session.execute(query).scalar_one_or_none()
-    if existing is not None and existing.id != except_id:
-        raise _name_taken(existing.name)
+    existing = _clashing_segment(scope, name, except_id)
+    if existing is not None:
+        raise _name_conflict(name, existing)
+
+
+def _flush_name(scope, name, *, except_id=None):
+    """Flush a new or renamed segment. A look-alike committed meanwhile by another request is
+    caught by the unique keys: the conflict then names it (read after the rollback)."""
+    try:
+        scope.session.flush()
+    except sa.exc.IntegrityError:
+        scope.session.rollback()
+        _ensure_name_free(scope, name, except_id=except_id)
+        raise
 
 
 def get(scope, segment_id):
@@ -110,9 +148,12 @@ def create(scope, name, contact_ids=(), contact_filter=None):
     """Create a segment named ``name``, optionally with initial members.
 
     Members are the ``contact_ids`` given and/or every contact matching ``contact_filter``.
-    Raises :class:`InvalidInput` for a bad name, :class:`Conflict` for a name already used in the
-    account (ignoring case, surrounding spaces and Unicode form), :class:`NotFound` for contact ids
-    that are not the account's. Returns the new :class:`Segment`.
+    The name is stored cleaned (invisible characters removed, spaces collapsed). Raises
+    :class:`InvalidInput` for a bad name, :class:`Conflict` for a name already used in the
+    account (code ``name_taken``: ignoring case, spaces and Unicode form) or one that looks the
+    same as an existing name (code ``name_confusable``: Unicode confusables, UTS #39), naming the
+    existing segment; :class:`NotFound` for contact ids that are not the account's. Returns the
+    new :class:`Segment`.
     """
     from . import memberships
 
@@ -122,11 +163,11 @@ def create(scope, name, contact_ids=(), contact_filter=None):
     with scope.transaction():
         _ensure_name_free(scope, name)
         segment = Segment(
-            account_id=scope.account_id, name=name, name_key=segment_name_key(name),
-            search_key=search_key(name), member_count=0, created_by=scope.actor.user_id,
+            account_id=scope.account_id, name=name, **_name_keys(name), member_count=0,
+            created_by=scope.actor.user_id,
         )
         session.add(segment)
-        _flush_name(session, name)
+        _flush_name(scope, name)
         added = 0
         if contact_ids or contact_filter is not None:
             added = memberships.insert_members(scope, segment, contact_ids, contact_filter)
@@ -141,19 +182,19 @@ def rename(scope, segment_id, new_name):
     """Rename the account's segment ``segment_id`` to ``new_name``; return the segment.
 
     Renaming to the same name with other case or spacing is allowed (it only changes how the
-    name is shown).
+    name is shown); a name that is, or looks like, another segment's is refused as in
+    :func:`create`.
     """
     scope.require("rename")
     new_name = validate_name(new_name)
-    session = scope.session
     with scope.transaction():
         segment = _get(scope, segment_id, for_update=True)
         _ensure_name_free(scope, new_name, except_id=segment.id)
         old_name = segment.name
         segment.name = new_name
-        segment.name_key = segment_name_key(new_name)
-        segment.search_key = search_key(new_name)
-        _flush_name(session, new_name)
+        for column, key in _name_keys(new_name).items():
+            setattr(segment, column, key)
+        _flush_name(scope, new_name, except_id=segment.id)
         if old_name != new_name:
             scope.announce("segments_segment_renamed", SegmentRenamed(
                 account_id=scope.account_id, segment_id=segment.id, old_name=old_name,

@@ -20,6 +20,9 @@ BOUNDED = {
     # contact_segments.jobs uses RQ's Queue, Worker, Retry and Callback APIs (tests run real
     # workers on 1.16, 2.x and 3.x).
     "rq": "4",
+    # contact_segments.names reads confusable_homoglyphs' data file (its confusables.json) to
+    # compute UTS #39 skeletons (tests/test_segment_names.py checks them).
+    "confusable-homoglyphs": "4",
 }
 
 
