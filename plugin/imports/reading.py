@@ -7,6 +7,11 @@ constant memory, however many rows the file has.
 
 Line numbers are the row numbers a spreadsheet shows: the header is line 1. A quoted CSV cell
 with line breaks is one row (one record), and blank rows are skipped but keep their number.
+
+Memory stays bounded whatever the cells hold: the csv module is fed lines of at most
+``max_row_chars`` characters and never more than that much of one row, so a row (a huge cell,
+a quote that is never closed, countless cells) longer than that refuses the file, naming its line
+and the cell where it passed the limit, after reading only that much of it.
 """
 
 import codecs
@@ -90,12 +95,15 @@ class ImportLimits:
 
     ``max_file_bytes``: size of the upload; ``max_rows``: data rows (blank rows not counted);
     ``max_cell_chars``: characters in one cell (a longer cell fails its row);
+    ``max_row_chars``: characters in one row of a CSV file, line breaks of its quoted cells
+    included (a longer row refuses the file: the reader holds at most about this much of it);
     ``max_xlsx_uncompressed_bytes``: total uncompressed size of an .xlsx workbook.
     """
 
     max_file_bytes: int = 50 * MIB
     max_rows: int = 1_048_576
     max_cell_chars: int = 10_000
+    max_row_chars: int = 262_144
     max_xlsx_uncompressed_bytes: int = 200 * MIB
 
 
@@ -145,7 +153,7 @@ class ReadResult:
 
         Rows whose line is ``<= start_after_line`` are skipped (resuming after a checkpoint).
         """
-        records = _records(self._source, self.kind, self.encoding, self.delimiter)
+        records = _records(self._source, self.kind, self.encoding, self.delimiter, self.limits)
         return _source_rows(records, self, start_after_line)
 
     def close(self):
@@ -241,12 +249,13 @@ def _spool(stream, max_bytes):
 def _too_large(max_bytes):
     return FileRefused(
         "file_too_large",
-        f"The file is larger than the limit of {_size(max_bytes)}. Split it into smaller files "
+        f"The file is larger than the limit of {size_text(max_bytes)}. Split it into smaller files "
         "(keep the header row in each) and import them one after the other.",
     )
 
 
-def _size(n):
+def size_text(n):
+    """``n`` bytes for people: "50 MB", "300 KB", "12 bytes"."""
     if n >= MIB:
         return f"{n / MIB:g} MB"
     if n >= 1024:
@@ -305,12 +314,13 @@ def _open_checked(source, filename, limits, counted_rows=None):
     elif extension in CSV_EXTENSIONS:
         kind = "csv"
         _check_not_binary(head)
+        _allow_csv_fields_of(max(limits.max_row_chars, len(head)))
         encoding = detect_encoding(head, complete=len(head) >= source.size)
         delimiter = _detect_delimiter(head, encoding, complete=len(head) >= source.size)
     else:
         raise _unsupported(extension)
 
-    records = _records(source, kind, encoding, delimiter)
+    records = _records(source, kind, encoding, delimiter, limits)
     header_line, header, total = _prepass(source, records, kind, delimiter, limits, counted_rows)
     return ReadResult(source, filename, kind, encoding, delimiter, header, header_line, total,
                       limits)
@@ -370,8 +380,8 @@ def _check_xlsx_bytes(source, head, limits):
     total = sum(member.file_size for member in members)
     if total > limits.max_xlsx_uncompressed_bytes:
         raise _xlsx_bomb(
-            f"it unpacks to {_size(total)}, over the limit of "
-            f"{_size(limits.max_xlsx_uncompressed_bytes)}"
+            f"it unpacks to {size_text(total)}, over the limit of "
+            f"{size_text(limits.max_xlsx_uncompressed_bytes)}"
         )
     for member in members:
         if (member.file_size > XLSX_RATIO_MIN_BYTES
@@ -520,8 +530,13 @@ def guess_legacy_encoding(sample):
 _SEP_LINE = re.compile(r"^\ufeff?sep=(.)\s*$", re.IGNORECASE)
 
 
+#: Characters at the start of a text file in which the delimiter is chosen (from the header).
+_HEADER_SAMPLE_CHARS = 64 * 1024
+
+
 def _detect_delimiter(head, encoding, complete):
     text = codecs.getincrementaldecoder(encoding)(_ERROR_HANDLER).decode(head, final=complete)
+    text = text[:_HEADER_SAMPLE_CHARS]
     first_line = text.lstrip("\ufeff").split("\n", 1)[0].split("\r", 1)[0]
     sep = _SEP_LINE.match(first_line)
     if sep and sep.group(1) in DELIMITERS:
@@ -542,34 +557,110 @@ def _detect_delimiter(head, encoding, complete):
 
 # --- records --------------------------------------------------------------------------------
 
-def _records(source, kind, encoding, delimiter):
+def _records(source, kind, encoding, delimiter, limits):
     """Yield ``(line, cells, span)`` for every record of the file, blank ones included:
-    ``span`` is the number of physical lines the record took (1 for .xlsx)."""
+    ``span`` is the number of physical lines the record took (1 for .xlsx). A CSV record over
+    ``limits.max_row_chars`` raises :class:`_RowTooLong`."""
     if kind == "xlsx":
         return _xlsx_records(source)
-    return _csv_records(source, encoding, delimiter)
+    return _csv_records(source, encoding, delimiter, limits.max_row_chars)
 
 
-def _csv_records(source, encoding, delimiter):
-    # No field can hold more characters than the file has bytes: with this limit a huge cell is
-    # read whole and reported as a row problem instead of raising csv.Error.
-    needed = min(source.size + 1, 2**31 - 1)
-    if csv.field_size_limit() < needed:
-        csv.field_size_limit(needed)
+#: The longest first line taken for Excel's "sep=;" line.
+_SEP_LINE_CHARS = 64
+
+
+def _csv_records(source, encoding, delimiter, max_row_chars):
     with source.open() as binary:
         text = io.TextIOWrapper(binary, encoding=encoding, errors=_ERROR_HANDLER, newline="")
         try:
             # Excel's "sep=;" first line names the delimiter and is not shown as a row.
-            if not _SEP_LINE.match(text.readline().rstrip("\r\n")):
+            first = text.readline(_SEP_LINE_CHARS)
+            if not (first.endswith(("\n", "\r")) and _SEP_LINE.match(first.rstrip("\r\n"))):
                 text.seek(0)
-            reader = csv.reader(text, delimiter=delimiter)
+            row_lines = []
+            reader = csv.reader(_bounded_lines(text, max_row_chars, row_lines), delimiter=delimiter)
+            start_row = row_lines.clear
             line = previous = 0
-            for record in reader:
-                line += 1
-                yield line, record, reader.line_num - previous
-                previous = reader.line_num
+            try:
+                for record in reader:
+                    line += 1
+                    yield line, record, reader.line_num - previous
+                    previous = reader.line_num
+                    start_row()
+            except _RowOverflow:
+                raise _RowTooLong(line + 1, *_open_cell("".join(row_lines), delimiter)) from None
         finally:
             text.detach()
+
+
+class _RowOverflow(Exception):
+    """Raised by :func:`_bounded_lines` when a row passes its limit."""
+
+
+class _RowTooLong(Exception):
+    """A CSV row longer than ``max_row_chars``: at ``line``, its cell ``position`` (0-based) had
+    at least ``cell_chars`` characters when the limit was passed."""
+
+    def __init__(self, line, position, cell_chars):
+        super().__init__(line, position, cell_chars)
+        self.line, self.position, self.cell_chars = line, position, cell_chars
+
+
+def _allow_csv_fields_of(chars):
+    """Let the csv module read a cell of ``chars`` characters (its limit is only ever raised)."""
+    if csv.field_size_limit() <= chars:
+        csv.field_size_limit(chars + 1)
+
+
+#: Lines of one row kept apart before they are joined into one string (a row over countless
+#: short lines then holds one string, not countless small ones).
+_JOIN_ROW_LINES = 256
+
+
+def _bounded_lines(text, max_chars, row_lines):
+    """Yield the physical lines of ``text`` for ``csv.reader``, keeping the text of the row being
+    read in ``row_lines`` (the caller empties it after each row); raise :class:`_RowOverflow`,
+    without handing it out, at the line that takes a row over ``max_chars`` characters."""
+    readline = text.readline
+    piece = max_chars + 1
+    append = row_lines.append
+    row_chars = 0
+    while line := readline(piece):
+        if not row_lines:
+            row_chars = 0
+        elif len(row_lines) >= _JOIN_ROW_LINES:
+            row_lines[:] = ["".join(row_lines)]
+        row_chars += len(line)
+        append(line)
+        if row_chars > max_chars:
+            raise _RowOverflow
+        yield line
+
+
+def _open_cell(text, delimiter):
+    """Return ``(position, characters)`` of the cell that the start of a CSV row ``text`` ends in
+    (the csv module's default dialect: a cell that starts with a double quote is quoted, a
+    doubled quote inside it is one quote)."""
+    position = start = at = 0
+    quoted = False
+    end = len(text)
+    while at < end:
+        if quoted:
+            close = text.find('"', at)
+            if close < 0:
+                break
+            at = close + 2 if text.startswith('"', close + 1) else close + 1
+            quoted = text[close + 1:close + 2] == '"'
+        elif at == start and text.startswith('"', at):
+            quoted, at = True, at + 1
+        else:
+            next_cell = text.find(delimiter, at)
+            if next_cell < 0:
+                break
+            position, start = position + 1, next_cell + 1
+            at = start
+    return position, end - start
 
 
 def _xlsx_records(source):
@@ -676,6 +767,8 @@ def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
             "unreadable_csv",
             f"The file cannot be read as CSV ({error}). {_SAVE_AS}",
         )
+    except _RowTooLong as too_long:
+        raise _long_row_refusal(too_long, header, limits) from None
     finally:
         records.close()
     if header is None:
@@ -927,8 +1020,32 @@ def _source_rows(records, result, start_after_line):
                 if issue:
                     problems.append(issue)
             yield SourceRow(line, cells_of(raw), raw, problems, warnings)
+    except _RowTooLong as too_long:
+        raise _long_row_refusal(too_long, header, result.limits) from None
     finally:
         records.close()
+
+
+def _long_row_refusal(too_long, header, limits):
+    """The :class:`FileRefused` of a row over ``limits.max_row_chars`` (``header``: the file's
+    :class:`HeaderMap`, ``None`` while the header itself is read)."""
+    line, position = too_long.line, too_long.position
+    advice = ("check for a stray double quote (\") that runs into the following rows, then upload "
+              "the file again.")
+    if too_long.cell_chars > limits.max_cell_chars:
+        where = _column_label(position, header) if header is not None else f"column {position + 1}"
+        return FileRefused(
+            "cell_too_long",
+            f"Line {line}: a cell ({where}) has more than {too_long.cell_chars:,} characters, far "
+            f"over the limit of {limits.max_cell_chars:,}, so the file cannot be read. Shorten "
+            f"the cell, or {advice}",
+        )
+    return FileRefused(
+        "row_too_long",
+        f"Line {line} has more than {limits.max_row_chars:,} characters (at least "
+        f"{position + 1:,} cells), more than a row can hold, so the file cannot be read. Remove "
+        f"the extra cells, or {advice}",
+    )
 
 
 def _clean_cells(line, raw, max_chars, column_names, header, problems, warnings):

@@ -101,31 +101,42 @@ def test_formula_cells_are_plain_text():
     assert row.cells["external_id"] == "=1+1"
 
 
-def test_ten_megabyte_cell_is_a_row_problem_not_a_crash(tmp_path):
+def test_ten_megabyte_cell_refuses_the_file_naming_line_and_column(tmp_path):
     path = tmp_path / "big_cell.csv"
     big = "x" * (10 * 1024 * 1024)
     path.write_text("Country Code,First Name,Last Name,Email\r\n"
                     f"US,{big},Doe,a@example.com\r\nUS,Ann,Lee,ann@example.com\r\n")
-    with open_rows(path, "big_cell.csv", ImportLimits(max_file_bytes=20 * 2**20)) as result:
-        rows = list(result.rows)
-    assert [row.line for row in rows] == [2, 3]
-    [problem] = rows[0].problems
-    assert problem.code == "cell_too_long" and problem.column == "First Name"
-    assert "10,485,760 characters" in problem.message and "10,000" in problem.message
-    assert len(rows[0].cells["first_name"]) == 10_000
-    assert rows[1].problems == []
+    with pytest.raises(FileRefused) as caught:
+        open_rows(path, "big_cell.csv", ImportLimits(max_file_bytes=20 * 2**20))
+    assert caught.value.code == "cell_too_long"
+    assert caught.value.message.startswith('Line 2: a cell (column "First Name") has more than 262,')
+    assert "limit of 10,000" in caught.value.message
 
 
-def test_quoted_ten_megabyte_cell_is_a_row_problem(tmp_path):
+def test_quoted_ten_megabyte_cell_refuses_the_file(tmp_path):
     path = tmp_path / "big_quoted.csv"
     big = "line,\n" * (2 * 1024 * 1024)
     path.write_text(f'Country Code,First Name,Last Name,Email\nUS,Ann,"{big}",a@example.com\n'
                     "US,Bob,Lee,bob@example.com\n")
-    with open_rows(path, "big_quoted.csv", ImportLimits(max_file_bytes=20 * 2**20)) as result:
+    with pytest.raises(FileRefused) as caught:
+        open_rows(path, "big_quoted.csv", ImportLimits(max_file_bytes=20 * 2**20))
+    assert caught.value.code == "cell_too_long"
+    assert caught.value.message.startswith('Line 2: a cell (column "Last Name")')
+
+
+def test_cell_over_the_cell_limit_within_the_row_limit_is_a_row_problem(tmp_path):
+    path = tmp_path / "long_cell.csv"
+    long = "x" * 50_000
+    path.write_text("Country Code,First Name,Last Name,Email\r\n"
+                    f"US,{long},Doe,a@example.com\r\nUS,Ann,Lee,ann@example.com\r\n")
+    with open_rows(path, "long_cell.csv") as result:
         rows = list(result.rows)
     assert [row.line for row in rows] == [2, 3]
-    assert [p.code for p in rows[0].problems] == ["cell_too_long"]
-    assert rows[1].cells["first_name"] == "Bob"
+    [problem] = rows[0].problems
+    assert problem.code == "cell_too_long" and problem.column == "First Name"
+    assert "50,000 characters" in problem.message and "10,000" in problem.message
+    assert len(rows[0].cells["first_name"]) == 10_000
+    assert rows[1].problems == []
 
 
 def test_long_multi_line_note_is_not_taken_for_an_unclosed_quote(tmp_path):

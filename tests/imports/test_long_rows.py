@@ -1,0 +1,129 @@
+"""Reading a CSV file stays in bounded memory whatever the size of its cells and rows: a row
+longer than ``ImportLimits.max_row_chars`` refuses the file, naming its line and the cell where
+it passed the limit, and the reader never holds more than about that much of it. Peak memory is
+measured with tracemalloc (the csv module's buffers are counted too)."""
+
+import csv
+import tracemalloc
+
+import pytest
+
+from contact_segments.imports.errors import FileRefused
+from contact_segments.imports.reading import ImportLimits, open_rows
+
+HEADER = "Country Code,First Name,Last Name,Email\n"
+MIB = 1024 * 1024
+#: What reading one file may hold at most, whatever its cells: a row is at most 262,144
+#: characters (the csv module keeps a cell as 4-byte characters while reading it).
+BOUNDED = 8 * MIB
+
+
+def _read_all(path, limits=None, counted_rows=None):
+    """Open ``path`` and read every row (as the upload check and then the worker do)."""
+    with open_rows(path, path.name, limits or ImportLimits(max_file_bytes=200 * MIB),
+                   counted_rows=counted_rows) as result:
+        return list(result.rows)
+
+
+def _refusal_and_peak(read):
+    """Run ``read()``, which must refuse the file; return the refusal and the peak memory."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileRefused) as caught:
+            read()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return caught.value, peak
+
+
+@pytest.mark.parametrize("megabytes", [8, 40])
+def test_one_huge_cell_refuses_the_file_with_line_and_column_in_bounded_memory(tmp_path, megabytes):
+    path = tmp_path / "huge_cell.csv"
+    with open(path, "w") as handle:
+        handle.write(HEADER + "US,Ann,Lee,ann@example.com\nUS,Bob,")
+        handle.write("x" * (megabytes * MIB))
+        handle.write(",bob@example.com\nUS,Cid,Ray,cid@example.com\n")
+    refused, peak = _refusal_and_peak(lambda: _read_all(path))
+    assert refused.code == "cell_too_long"
+    assert refused.message.startswith('Line 3: a cell (column "Last Name") has more than 2')
+    assert "limit of 10,000" in refused.message and "stray double quote" in refused.message
+    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB reading a {megabytes} MB cell"
+
+
+def test_a_quoted_cell_over_many_short_lines_is_refused_in_bounded_memory(tmp_path):
+    path = tmp_path / "quoted.csv"
+    with open(path, "w") as handle:
+        handle.write(HEADER + 'US,Ann,Lee,"')
+        handle.write("a note,\n" * (2 * MIB))  # 16 MB over two million physical lines
+        handle.write('"\nUS,Bob,Lee,bob@example.com\n')
+    refused, peak = _refusal_and_peak(lambda: _read_all(path))
+    assert refused.code == "cell_too_long"
+    assert refused.message.startswith('Line 2: a cell (column "Email") has more than')
+    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
+
+
+def test_a_row_of_countless_small_cells_is_refused_in_bounded_memory(tmp_path):
+    path = tmp_path / "cells.csv"
+    with open(path, "w") as handle:
+        handle.write(HEADER + "US,Ann,Lee,ann@example.com,")
+        handle.write('"a\nb",' * (2 * MIB))  # one row: two million cells, each over two lines
+        handle.write("\n")
+    refused, peak = _refusal_and_peak(lambda: _read_all(path))
+    assert refused.code == "row_too_long"
+    assert refused.message.startswith("Line 2 has more than 262,144 characters")
+    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
+
+
+def test_a_huge_header_is_refused_with_its_column_number(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_text("Country Code,First Name," + "y" * (3 * MIB) + "\nUS,Ann,Lee\n")
+    refused, peak = _refusal_and_peak(lambda: _read_all(path))
+    assert refused.code == "cell_too_long"
+    assert refused.message.startswith("Line 1: a cell (column 3) has more than")
+    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
+
+
+def test_the_row_limit_is_configurable_and_a_long_cell_under_it_fails_only_its_row(tmp_path):
+    path = tmp_path / "limits.csv"
+    path.write_text(HEADER + "US,Ann," + "z" * 5000 + ",ann@example.com\nUS,Bob,Lee,bob@example.com\n")
+    limits = ImportLimits(max_cell_chars=1000, max_row_chars=8000)
+    first, second = _read_all(path, limits)
+    assert [problem.code for problem in first.problems] == ["cell_too_long"]
+    assert second.problems == []
+    with pytest.raises(FileRefused) as caught:
+        _read_all(path, ImportLimits(max_cell_chars=1000, max_row_chars=4000))
+    assert caught.value.code == "cell_too_long" and "Line 2" in caught.value.message
+
+
+def test_rows_read_after_a_trusted_count_are_limited_too(tmp_path):
+    """A worker trusts the row count of the upload check and reads the rows directly."""
+    path = tmp_path / "trusted.csv"
+    path.write_text(HEADER + "US,Ann,Lee,ann@example.com\nUS,Bob," + "w" * (2 * MIB) + ",b@example.com\n")
+    refused, peak = _refusal_and_peak(lambda: _read_all(path, counted_rows=2))
+    assert refused.code == "cell_too_long" and refused.message.startswith("Line 3:")
+    assert peak < BOUNDED
+
+
+def test_a_long_first_line_does_not_break_the_delimiter_detection(tmp_path):
+    """The csv module's own field limit (131,072 characters unless raised) is never met as a
+    crash: a first line with a longer cell is read and refused like any other file."""
+    path = tmp_path / "wide.csv"
+    path.write_text("Country Code;First Name;" + "v" * 200_000 + "\nUS;Ann;Lee\n")
+    previous = csv.field_size_limit(131_072)
+    try:
+        with pytest.raises(FileRefused) as caught:
+            _read_all(path)
+    finally:
+        csv.field_size_limit(previous)
+    assert caught.value.code in ("missing_column", "cell_too_long")
+
+
+def test_rows_within_the_limits_read_as_before(tmp_path):
+    path = tmp_path / "fine.csv"
+    note = "Called on Monday, left a message\n" * 30
+    path.write_text(f'sep=,\n{HEADER.strip()},Notes\nUS,Ann,Lee,ann@example.com,"{note}"\n'
+                    "US,Bob,Lee,bob@example.com,\n")
+    first, second = _read_all(path)
+    assert (first.line, second.line) == (2, 3)
+    assert first.raw[4] == note and first.problems == [] and second.cells["first_name"] == "Bob"
