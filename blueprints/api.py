@@ -19,7 +19,7 @@ import flask
 from flask import jsonify, request
 from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import memberships, segments
 from ..contact_query import ContactFilter, count_contacts, existing_contact_ids, list_contacts
@@ -27,6 +27,8 @@ from ..errors import NotFound, SegmentsError
 from ..extension import get_state
 from . import schemas
 from .api_imports import imports_blp
+from .csrf import changes_nothing, check_api_request, session_token
+from .response_headers import add_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ blp = Blueprint(
 )
 # The import endpoints (issue 3) live in .api_imports, nested here so they share the error handlers.
 blp.register_blueprint(imports_blp, url_prefix="/imports")
+# Every state-changing request needs the session's token in X-CSRFToken (see .csrf), and every
+# answer carries the plugin's security headers; both apply to the nested import endpoints too.
+blp.before_request(check_api_request)
+blp.after_request(add_security_headers)
 
 
 class SegmentsApi(Api):
@@ -47,6 +53,10 @@ class SegmentsApi(Api):
 
     def _register_error_handlers(self):
         """Do not register an app-wide handler; the API blueprint has its own (see module doc)."""
+
+    def _openapi_json(self):
+        """The OpenAPI document, with the security headers of every plugin response."""
+        return add_security_headers(super()._openapi_json())
 
     def _register_doc_blueprint(self):
         """Serve the OpenAPI document where ``SEGMENTS_OPENAPI_URL_PREFIX`` says: ``None`` means
@@ -77,8 +87,10 @@ def init_api(app, state):
     )
     api.register_blueprint(blp, url_prefix=prefix)
     csrf = app.extensions.get("csrf")
-    if config["SEGMENTS_API_CSRF_EXEMPT"] and csrf is not None:
-        csrf.exempt(blp)
+    if csrf is not None:
+        csrf.exempt(_unknown_endpoint)  # it changes nothing: a wrong method gets its 405 first
+        if config["SEGMENTS_API_CSRF_EXEMPT"]:
+            csrf.exempt(blp)
     app.extensions["segments_api"] = api
     return api
 
@@ -120,6 +132,21 @@ def _ids_in_range(endpoint, values):
     for key in ("segment_id", "contact_id"):
         if (values or {}).get(key, 0) > schemas.MAX_ID:
             raise NotFound(f"There is no {key.split('_')[0]} with id {values[key]} in this account.")
+
+
+# ---------------------------------------------------------------- the session's CSRF token
+
+
+@blp.route("/csrf-token", methods=["GET"])
+@blp.response(200, schemas.CsrfTokenSchema)
+def csrf_token():
+    """Get the CSRF token of the caller's session
+
+    Send it in the ``X-CSRFToken`` header of every POST, PATCH and DELETE. It is the token a
+    host page renders with ``csrf_token()``; it stays valid for ``WTF_CSRF_TIME_LIMIT`` seconds
+    (Flask-WTF, default 3600) and for this session only: ask again after signing in.
+    """
+    return {"csrf_token": session_token()}
 
 
 # ---------------------------------------------------------------- segments
@@ -290,15 +317,41 @@ def count_audience(args):
     return {"count": count}
 
 
+ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _methods_of_path():
+    """The methods the API's own endpoints accept at this request's path (none: unknown path)."""
+    adapter = flask.current_app.url_map.bind_to_environ(request.environ)
+    views = flask.current_app.view_functions
+    allowed = []
+    for method in ANY_METHOD:
+        try:
+            endpoint, _ = adapter.match(request.path, method=method)
+        except HTTPException:  # no rule, or a redirect to the canonical path
+            continue
+        if views.get(endpoint) is not _unknown_endpoint:
+            allowed.append(method)
+    return allowed
+
+
+@changes_nothing
 def _unknown_endpoint(**_):
+    allowed = _methods_of_path()
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed, description=(
+            f"{request.path} does not accept {request.method}; it accepts {', '.join(allowed)}."))
     raise NotFound(f"There is no API endpoint {request.method} {request.path}. The endpoints are "
                    f"listed in the OpenAPI document.", code="unknown_endpoint")
 
 
-# Under the API prefix, an unknown path gets a JSON 404 too (not the host's HTML page). Added
-# with Flask's own add_url_rule so that it stays out of the OpenAPI document.
+# Under the API prefix, an unknown path gets a JSON 404 too (not the host's HTML page), and a
+# known path asked with a method it does not accept a JSON 405. Added with Flask's own
+# add_url_rule so that it stays out of the OpenAPI document.
 flask.Blueprint.add_url_rule(blp, "/<path:path>", "unknown_endpoint", _unknown_endpoint,
-                             methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+                             methods=ANY_METHOD)
+flask.Blueprint.add_url_rule(blp, "", "unknown_endpoint_root", _unknown_endpoint,
+                             methods=["PUT", "PATCH", "DELETE"])
 
 
 # ---------------------------------------------------------------- errors (this blueprint only)
@@ -351,13 +404,15 @@ def _http_error(error):
         return jsonify({"code": "invalid_json", "message": "The request body is not valid JSON.",
                         "errors": data["messages"]}), 400
     if isinstance(error, CSRFError):
+        prefix = flask.current_app.config["SEGMENTS_API_URL_PREFIX"].rstrip("/")
         return jsonify({
             "code": "csrf_failed",
             "message": f"{error.description} Send the CSRF token of your session in the "
-                       f"X-CSRFToken header.",
+                       f"X-CSRFToken header (GET {prefix}/csrf-token answers it).",
         }), 400
     code = error.name.lower().replace(" ", "_").replace("'", "")
-    return jsonify({"code": code, "message": error.description or error.name}), error.code
+    headers = [(name, value) for name, value in error.get_headers() if name == "Allow"]
+    return jsonify({"code": code, "message": error.description or error.name}), error.code, headers
 
 
 @blp.errorhandler(Exception)

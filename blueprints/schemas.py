@@ -69,6 +69,12 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "Validation errors by location and field."})
 
 
+class CsrfTokenSchema(Schema):
+    """The CSRF token of the caller's session, for the ``X-CSRFToken`` header."""
+
+    csrf_token = fields.String(required=True)
+
+
 class SegmentSchema(Schema):
     """A segment: id, name and how many contacts are in it."""
 

@@ -4,8 +4,9 @@ segment create/rename/delete, the contact import pages and in-app notifications.
 :func:`init_ui` registers the blueprint ``segments`` under ``SEGMENTS_URL_PREFIX``. Templates live
 under ``templates/segments/`` (a host template of the same name overrides any of them) and extend
 the host's layout named by ``SEGMENTS_BASE_TEMPLATE`` (blocks ``title``, ``head``, ``content``,
-``scripts``). Every state-changing request is CSRF-checked (Flask-WTF); every page runs as the
-host's current actor, scoped to its account and checked against the role policy.
+``scripts``). Every state-changing request is CSRF-checked by the plugin itself (:mod:`.csrf`);
+every response carries the security headers of :mod:`.response_headers`; every page runs as
+the host's current actor, scoped to its account and checked against the role policy.
 """
 
 from flask import Blueprint, current_app, jsonify, request
@@ -14,12 +15,15 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from contact_segments.errors import SegmentsError, PermissionDenied
 
 from . import ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
+from .csrf import check_page_request
+from .response_headers import add_security_headers
 from .ui_common import FORM_REDISPLAY, pop_messages, render
 from .ui_i18n import _, gettext, init_i18n, ngettext, refresh_locale
 from .ui_messages import describe
 
 PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications)
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+# Which kind of object a page's 404 is about, by the id in its URL.
+NOT_FOUND_KINDS = {"segment_id": "segment", "import_id": "import", "notification_id": "notification"}
 
 
 def _wants_json():
@@ -47,7 +51,9 @@ def _acting_user():
 def _on_segments_error(error):
     actor = _acting_user()
     action = "view" if isinstance(error, PermissionDenied) else None
-    message = describe(error, actor=actor, action=action)
+    what = next((kind for key, kind in NOT_FOUND_KINDS.items() if key in (request.view_args or {})),
+                "segment")
+    message = describe(error, actor=actor, action=action, what=what)
     if _wants_json():
         body = error.to_dict()
         body["message"] = message
@@ -68,16 +74,13 @@ def _on_csrf_error(error):
 
 
 def _init_csrf(app, blueprint):
-    """Use the host's CSRFProtect when it has one; else check only this blueprint's requests."""
-    if "csrf" in app.extensions:
-        return
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    csrf = CSRFProtect(app)
-
-    @blueprint.before_request
-    def _check_csrf():
-        if request.method not in SAFE_METHODS:
-            csrf.protect()
+    """Check the CSRF token of every state-changing page request (the plugin's own check, see
+    :mod:`.csrf`, whatever the host configured). A host without Flask-WTF's ``CSRFProtect`` gets
+    one that checks nothing by itself (``WTF_CSRF_CHECK_DEFAULT`` off), for ``csrf_token()``."""
+    blueprint.before_request(check_page_request)
+    if "csrf" not in app.extensions:
+        app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+        CSRFProtect(app)
 
 
 def init_ui(app, state):
@@ -93,6 +96,7 @@ def init_ui(app, state):
     # context for several requests (Flask-Babel caches it on ``g``).
     blueprint.before_request(refresh_locale)
     _init_csrf(app, blueprint)
+    blueprint.after_request(add_security_headers)
     for module in PAGE_MODULES:
         module.register(blueprint)
     blueprint.context_processor(_page_context)

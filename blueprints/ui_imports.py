@@ -228,6 +228,7 @@ def start_import(import_id):
         service.start(scope, import_id)
     except SegmentsError as error:
         say(refusal_text(error), "error")
+    service.get_import(scope, import_id)  # 404 when the account has no such import
     return redirect(url_for(".import_detail", import_id=import_id))
 
 
@@ -238,6 +239,7 @@ def resume_import(import_id):
         service.resume(scope, import_id)
         say(_("The import continues from where it stopped."), "success")
     except SegmentsError as error:
+    service.get_import(scope, import_id)  # 404 when the account has no such import
         say(refusal_text(error), "error")
     return redirect(url_for(".import_detail", import_id=import_id))
 
@@ -351,6 +353,7 @@ def import_history():
     """``GET /imports``: the account's imports, newest first (``?before=<id>`` for older ones)."""
     scope = current_scope()
     before = int_or_none(request.args.get("before"))
+    service.get_import(scope, import_id)  # 404 when the account has no such import
     imports = service.list_imports(scope, limit=HISTORY_SIZE + 1, before_id=before)
     older = imports[HISTORY_SIZE - 1].id if len(imports) > HISTORY_SIZE else None
     return render("segments/imports.html", imports=imports[:HISTORY_SIZE],

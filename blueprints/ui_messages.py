@@ -47,7 +47,12 @@ def _by_code(error, name):
     if code == "name_invalid":
         return _("The segment name cannot contain line breaks or tabs.")
     if code == "name_taken":
-        return _('A segment named "%(name)s" already exists. Choose another name.', name=name)
+        return _('A segment named "%(name)s" already exists. Choose another name.',
+                 name=error.params.get("existing", name))
+    if code == "name_confusable":
+        return _('The name "%(name)s" looks the same as the segment "%(existing)s". '
+                 'Choose a name that looks different.',
+                 name=error.params.get("name", name), existing=error.params.get("existing", ""))
     return None
 
 
@@ -55,7 +60,8 @@ def describe(error, *, actor=None, action=None, name="", what="segment"):
     """Return the translated message for ``error`` met while doing ``action``.
 
     ``name`` is the segment name the user typed (for duplicate names); ``what`` says which kind
-    of object a :class:`NotFound` was about (``"segment"`` or ``"contacts"`` or ``"import"``).
+    of object a :class:`NotFound` was about (``"segment"``, ``"contacts"``, ``"import"`` or
+    ``"notification"``).
     """
     if isinstance(error, PermissionDenied) and actor is not None and action:
         return forbidden(actor.role, action)
@@ -70,6 +76,8 @@ def describe(error, *, actor=None, action=None, name="", what="segment"):
                      "Reload the page and choose again.")
         if what == "import":
             return _("There is no such import in this account.")
+        if what == "notification":
+            return _("This notification does not exist.")
     if isinstance(error, Vetoed):
         return _("The segment cannot be deleted: %(reason)s", reason=error.message.split(": ", 1)[-1])
     return _by_code(error, name) or error.message

@@ -7,11 +7,12 @@ and marks them read when dismissed (a plain form does the same without JavaScrip
 """
 
 import sqlalchemy as sa
-from flask import jsonify, redirect, request, url_for
+from flask import jsonify, request, url_for
 
-from contact_segments.errors import SegmentsError
+from contact_segments.errors import NotFound, SegmentsError
 from contact_segments.models import Notification, utcnow
 
+from .redirects import redirect_back
 from .ui_common import current_scope, int_or_none
 from .ui_imports import linked_import_id, notice_text
 
@@ -55,19 +56,19 @@ def notifications_json():
 
 
 def read_notification(notification_id):
-    """``POST /notifications/<id>/read``: dismiss one notification (the user's own only)."""
+    """``POST /notifications/<id>/read``: dismiss one notification (the user's own only: any
+    other id is 404), then go back to the page named by ``next`` (a path of this site)."""
     scope = current_scope()
-    scope.session.execute(
+    marked = scope.session.execute(
         sa.update(Notification).where(Notification.id == notification_id, *_mine(scope))
         .values(read_at=utcnow()).execution_options(synchronize_session=False)
-    )
+    ).rowcount
     scope.session.commit()
+    if not marked:
+        raise NotFound(f"There is no notification with id {notification_id} for this user.")
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return jsonify({"ok": True})
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("segments.contacts")
-    return redirect(target)
+    return redirect_back(request.form.get("next"), url_for("segments.contacts"))
 
 
 def page_notifications():

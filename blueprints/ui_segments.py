@@ -24,13 +24,14 @@ def _contacts_url(list_filter=None, **extra):
 
 
 def _gone(error):
-    """Back to the contacts, saying the segment no longer exists (someone deleted it)."""
-    say(describe(error, what="segment"), "error")
-    return redirect(_contacts_url())
+    """The 404 page of a segment that is not in the account (someone deleted it, or it is
+    another account's: the two look the same), with the way back to the contacts."""
+    return render("segments/error.html", status=404, message=describe(error, what="segment"),
+                  status_code=404)
 
 
 def _find(scope, segment_id):
-    """``(segment, None)``, or ``(None, redirect)`` when the segment no longer exists."""
+    """``(segment, None)``, or ``(None, 404 page)`` when the account has no such segment."""
     try:
         return segments.get(scope, segment_id), None
     except NotFound as error:

@@ -16,9 +16,17 @@ DEFAULTS = {
     "SEGMENTS_API_VERSION": "v1",
     "SEGMENTS_OPENAPI_VERSION": "3.0.3",
     "SEGMENTS_OPENAPI_URL_PREFIX": None,
-    # True exempts the JSON API from the host's Flask-WTF CSRFProtect (only for hosts whose API
-    # clients authenticate without cookies); by default session clients send X-CSRFToken.
+    # Every state-changing request to the pages and the API needs the session's CSRF token (the
+    # API's in the X-CSRFToken header), whatever the host configured. True opts the JSON API out
+    # (only for hosts whose API clients authenticate without cookies); the pages never are.
     "SEGMENTS_API_CSRF_EXEMPT": False,
+    # Content-Security-Policy of every plugin response (pages, API, static files); the host's own
+    # header wins. A host layout with inline scripts or other sites' files needs its own policy
+    # here; "" sends none.
+    "SEGMENTS_CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+    ),
     # Template the plugin's pages extend, so that they sit inside the host's layout.
     "SEGMENTS_BASE_TEMPLATE": "segments/base.html",
     # Language of the plugin's pages ("en", "pt_BR", "fr", "de", "es", "it" or "pl") when the host

@@ -6,26 +6,22 @@ import pytest
 import sqlalchemy as sa
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import generate_csrf
-
 from contact_segments import Segments, segments
 from contact_segments.demo.models import db
 from contact_segments.hooks.events import MembersAdded, SegmentDeleted
 from contact_segments.hooks.markers import hookimpl
 from contact_segments.models import Membership, Segment
 
+from api_client import api_client
+
 API = "/api/segments"
 
 
 @pytest.fixture
-def app_config():
-    """CSRF off for the API tests (the tests that check CSRF turn it back on)."""
-    return {"WTF_CSRF_ENABLED": False}
-
-
-@pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client that sends its session's CSRF token to the API, as a real one does (the tests
+    of CSRF itself use a plain test client)."""
+    return api_client(app)
 
 
 @pytest.fixture
@@ -158,7 +154,7 @@ def test_get_foreign_unknown_and_out_of_range_ids_are_404(admin, scope_for, make
     assert_error(admin.get(f"{API}/987654"), 404, "not_found")
     assert_error(admin.get(f"{API}/{2**64}"), 404, "not_found")
     assert_error(admin.get(f"{API}/abc"), 404, "unknown_endpoint")
-    assert_error(admin.put(f"{API}/{foreign.id}", json={}), 404, "unknown_endpoint")
+    assert_error(admin.put(f"{API}/{foreign.id}", json={}), 405, "method_not_allowed")
 
 
 def test_rename_by_manager(login, account, scope_for):
@@ -330,28 +326,35 @@ def test_no_actor_is_401(client):
     assert_error(client.post(API, json={"name": "X"}), 401, "not_authenticated")
 
 
-@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
-def test_csrf_token_is_required_for_changes(app, admin, account):
-    body = assert_error(admin.post(API, json={"name": "X"}), 400, "csrf_failed")
-    assert "X-CSRFToken" in body["message"]
+@pytest.fixture
+def browser_of_admin(app, account):
+    """A plain test client signed in as the admin: it sends only what a test sets."""
+    plain = app.test_client()
+    with plain.session_transaction() as session:
+        session["user_id"] = account[1]["admin"]
+    flask.g.pop("demo_user", None)
+    return plain
+
+
+@pytest.mark.parametrize("app_config", [{}, {"WTF_CSRF_ENABLED": False}])
+def test_csrf_token_is_required_for_changes(browser_of_admin, account):
+    body = assert_error(browser_of_admin.post(API, json={"name": "X"}), 400, "csrf_failed")
+    assert "X-CSRFToken" in body["message"] and f"{API}/csrf-token" in body["message"]
     assert segment_count(account[0]) == 0
-    assert admin.get(API).status_code == 200  # reading needs no token
-    # The token a host page embeds for this session (generate_csrf) goes in the header.
-    with app.test_request_context():
-        token = generate_csrf()
-        raw = flask.session["csrf_token"]
-    with admin.session_transaction() as session:
-        session["csrf_token"] = raw
-    response = admin.post(API, json={"name": "X"}, headers={"X-CSRFToken": token})
+    assert browser_of_admin.get(API).status_code == 200  # reading needs no token
+    token = browser_of_admin.get(f"{API}/csrf-token").get_json()["csrf_token"]
+    response = browser_of_admin.post(API, json={"name": "X"}, headers={"X-CSRFToken": token})
     assert response.status_code == 201
-    assert_error(admin.post(API, json={"name": "Y"}, headers={"X-CSRFToken": "forged"}), 400, "csrf_failed")
+    assert_error(browser_of_admin.post(API, json={"name": "Y"}, headers={"X-CSRFToken": "forged"}),
+                 400, "csrf_failed")
     assert segment_count(account[0]) == 1
 
 
-@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True, "SEGMENTS_API_CSRF_EXEMPT": True}])
-def test_csrf_exempt_option(admin, client):
-    assert admin.post(API, json={"name": "X"}).status_code == 201
-    assert client.post("/switch-user", data={"user_id": 1}).status_code == 400  # the host stays protected
+@pytest.mark.parametrize("app_config", [{"SEGMENTS_API_CSRF_EXEMPT": True}])
+def test_csrf_exempt_option(browser_of_admin):
+    assert browser_of_admin.post(API, json={"name": "X"}).status_code == 201
+    assert browser_of_admin.post("/switch-user", data={"user_id": 1}).status_code == 400  # the host stays protected
+    assert browser_of_admin.post("/segments/new", data={"name": "Y"}).status_code == 400  # so do the pages
 
 
 class BrokenHostHook:
@@ -393,6 +396,7 @@ def test_openapi_document_lists_every_endpoint(client):
         (f"{API}/{{segment_id}}/members/remove", "post"),
         (f"{API}/contacts", "get"), (f"{API}/contacts/count", "get"),
         (f"{API}/contacts/{{contact_id}}/segments", "get"), (f"{API}/audience/count", "get"),
+        (f"{API}/csrf-token", "get"),
     }
     assert "Error" in spec["components"]["schemas"]
     assert "csrfToken" in spec["components"]["securitySchemes"]
@@ -418,14 +422,14 @@ def test_plugin_api_coexists_with_a_hosts_own_flask_smorest_api(tmp_path):
     plugin_spec = client.get(f"{API}/openapi.json").get_json()
     assert host_spec["info"]["title"] == "Host API" and list(host_spec["paths"]) == ["/orders"]
     assert plugin_spec["info"]["title"] == "Customer segments API"
-    assert all(path.startswith(API) for path in plugin_spec["paths"])
+    assert all(path.startswith((API, "/segments/")) for path in plugin_spec["paths"])  # its own only
     # the host's own Api still turns its 404s into its JSON, and the plugin's API answers 401
     assert client.get("/no-such-page").get_json()["status"] == "Not Found"
     assert client.get(API).get_json()["code"] == "not_authenticated"
 
 
 
-@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": False, "SEGMENTS_API_URL_PREFIX": "/crm/api/segs"}])
+@pytest.mark.parametrize("app_config", [{"SEGMENTS_API_URL_PREFIX": "/crm/api/segs"}])
 def test_api_and_document_follow_the_configured_prefix(app, admin):
     assert admin.get("/crm/api/segs").get_json()["total"] == 0
     spec = admin.get("/crm/api/segs/openapi.json").get_json()
@@ -433,7 +437,7 @@ def test_api_and_document_follow_the_configured_prefix(app, admin):
     assert app.config["SEGMENTS_OPENAPI_URL_PREFIX"] is None  # the host's config is left as set
 
 
-@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": False, "SEGMENTS_OPENAPI_URL_PREFIX": False}])
+@pytest.mark.parametrize("app_config", [{"SEGMENTS_OPENAPI_URL_PREFIX": False}])
 def test_openapi_document_can_be_turned_off(admin):
     assert admin.get(API).status_code == 200
     assert_error(admin.get(f"{API}/openapi.json"), 404, "unknown_endpoint")

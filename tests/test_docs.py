@@ -69,8 +69,8 @@ def _api_routes(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(prefix) or rule.endpoint.endswith("openapi_json"):
             continue
-        if "<path:" in rule.rule:
-            continue  # the catch-all that answers unknown API paths with a JSON 404
+        if ".unknown_endpoint" in rule.endpoint:
+            continue  # the catch-all that answers unknown paths (404) and wrong methods (405)
         path = rule.rule[len(prefix):] or "/"
         path = re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", path)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -8,6 +8,7 @@ from flask import Flask, abort, flash, redirect, render_template, request, sessi
 from flask_wtf import CSRFProtect
 
 from .. import Segments
+from ..blueprints.redirects import redirect_back
 from ..contact_query import ContactFilter, list_contacts
 from ..errors import SegmentsError
 from ..migrate import upgrade
@@ -43,6 +44,8 @@ def create_app(config=None):
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or _default_database_url(),
         SEGMENTS_REDIS_URL=os.environ.get("REDIS_URL", ""),
         SEGMENTS_BASE_TEMPLATE="demo/base.html",
+        # Browsers send the session cookie on no cross-site POST, fetch or frame (links still work).
+        SESSION_COOKIE_SAMESITE="Lax",
         DEMO_SEED=True,
     )
     app.config.update(_segments_settings_from_environment())
@@ -78,7 +81,7 @@ def _register_views(app, state):
         if user is None:
             abort(404)
         session["user_id"] = user.id
-        return redirect(request.form.get("next") or url_for("home"))
+        return redirect_back(request.form.get("next"), url_for("home"))
 
     @app.get("/contacts/<int:contact_id>")
     def contact_page(contact_id):

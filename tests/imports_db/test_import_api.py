@@ -7,6 +7,7 @@ import io
 import flask
 import openpyxl
 import pytest
+from api_client import api_client
 from importdb_helpers import contacts_of, csv_bytes, memberships_of, row, wait_until
 
 from contact_segments.demo.models import db
@@ -22,7 +23,7 @@ def app_config():
 
 @pytest.fixture
 def client(app, account):
-    client = app.test_client()
+    client = api_client(app)  # sends its session's CSRF token, as a real API client does
     with client.session_transaction() as session:
         session["user_id"] = account[1]["consultant"]
     flask.g.pop("demo_user", None)
