@@ -21,12 +21,13 @@ from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from .. import memberships, segments
+from .. import forget, memberships, segments
 from ..contact_query import ContactFilter, count_contacts, existing_contact_ids, list_contacts
 from ..errors import NotFound, SegmentsError
 from ..extension import get_state
 from . import schemas
 from .api_imports import imports_blp
+from .openapi_pages import document_page_endpoints
 from .csrf import changes_nothing, check_api_request, session_token
 from .response_headers import add_security_headers
 
@@ -86,6 +87,7 @@ def init_api(app, state):
                                      "when the host uses CSRFProtect and a session cookie."},
     )
     api.register_blueprint(blp, url_prefix=prefix)
+    document_page_endpoints(api, app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:
         csrf.exempt(_unknown_endpoint)  # it changes nothing: a wrong method gets its 405 first
@@ -297,6 +299,23 @@ def contact_segments(contact_id):
         raise NotFound(f"There is no contact with id {contact_id} in this account.", field="contact_id")
     items = scope.pm.hook.segments_contact_segments(account_id=scope.account_id, contact_id=contact_id)
     return {"items": [item._asdict() for item in items]}
+
+
+@blp.route("/contacts/forget", methods=["POST"])
+@blp.arguments(schemas.ForgetContactsSchema)
+@blp.response(200, schemas.ForgetResultSchema)
+def forget_account_contacts(data):
+    """Forget contacts (managers and admins)
+
+    For a host that deletes customers: removes the contacts from every segment of the account
+    (member counts stay right; ``segments_members_removed`` events follow), clears the import
+    rows that name them and, when the plugin owns the contact table, deletes them (a host's own
+    contact rows are the host's to delete). An id with nothing in this account changes nothing.
+    """
+    scope = _scope()
+    with scope.transaction():
+        result = forget.forget_contacts(scope, data["contact_ids"])
+    return result.to_dict()
 
 
 @blp.route("/audience/count", methods=["GET"])

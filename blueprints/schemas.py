@@ -149,6 +149,47 @@ class CountSchema(Schema):
     count = fields.Integer(required=True)
 
 
+class SegmentChangeSchema(Schema):
+    """A segment that lost members: how many left it and how many it has now."""
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    removed = fields.Integer(required=True)
+    member_count = fields.Integer(required=True)
+
+
+class NotificationSchema(Schema):
+    """An in-app notification, its message in the reader's language."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={
+        "description": "What it is about: import_queued or import_finished."})
+    level = fields.String(required=True, metadata={"description": "info, success or error"})
+    message = fields.String(required=True)
+    link = fields.String(required=True, allow_none=True, metadata={
+        "description": "Where it leads (an import's report), or null."})
+    read_url = fields.String(required=True, metadata={"description": "POST here to dismiss it."})
+
+
+class NotificationListSchema(Schema):
+    """The answer of the pages' ``notifications.json``."""
+
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+
+
+class ForgetResultSchema(Schema):
+    """What forgetting contacts changed."""
+
+    contacts_deleted = fields.Integer(required=True, metadata={
+        "description": "Contacts deleted from the plugin's own table (0 when the host owns the "
+                       "contact table: its rows are the host's to delete)."})
+    memberships_removed = fields.Integer(required=True)
+    import_rows_cleared = fields.Integer(required=True, metadata={
+        "description": "Per-row import outcomes that no longer name the contact."})
+    segments = fields.List(fields.Nested(SegmentChangeSchema), required=True, metadata={
+        "description": "Each segment that lost members, by id."})
+
+
 # ---------------------------------------------------------------- what the API accepts
 
 
@@ -187,6 +228,16 @@ class MembersChangeSchema(Schema):
             raise ValidationError('Choose the contacts: give "contact_ids" or a "filter".', "contact_ids")
         if data.get("contact_ids") and data.get("filter") is not None:
             raise ValidationError('Give either "contact_ids" or a "filter", not both.', "filter")
+
+
+class ForgetContactsSchema(Schema):
+    """The contacts to forget, by id (1 to 10,000 per request)."""
+
+    contact_ids = fields.List(
+        _id_field(strict=True), required=True,
+        validate=validate.Length(min=1, max=MAX_IDS_PER_REQUEST,
+                                 error=f"Give 1 to {MAX_IDS_PER_REQUEST} ids per request."),
+    )
 
 
 class SegmentListArgsSchema(Schema):

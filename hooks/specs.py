@@ -92,9 +92,10 @@ def segments_current_actor():
 def segments_authorize(actor, action: str, target) -> bool | None:
     """Decide whether ``actor`` may perform ``action`` (replaces the default role policy).
 
-    ``action`` is one of ``view``, ``create``, ``assign``, ``import``, ``rename``, ``delete``;
-    ``target`` is the segment concerned, when there is one, else ``None``. Return ``True`` to
-    allow, ``False`` to refuse, ``None`` to let the default policy decide.
+    ``action`` is one of ``view``, ``create``, ``assign``, ``import``, ``rename``, ``delete``,
+    ``forget`` (forget contacts); ``target`` is the segment concerned, when there is one, else
+    ``None``. Return ``True`` to allow, ``False`` to refuse, ``None`` to let the default policy
+    decide.
     """
 
 

@@ -380,3 +380,4 @@ def _write_file_atomically(path, write, encoding):
 # ---------------------------------------------------------------- import (issue 3) goes below
 
 from .imports import cli as _import_cli  # noqa: E402,F401  (registers import, import-resume, import-report, worker)
+from . import integrity_cli as _integrity_cli  # noqa: E402,F401  (registers forget-contacts, check)

@@ -6,10 +6,12 @@ import pluggy
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 
+from .actor import Actor
 from .config import apply_defaults
 from .contacts import ContactMapping
 from .database_driver import check_database_driver
 from .errors import NotAuthenticated
+from .forget import forget_contacts
 from .hooks import specs
 from .hooks.defaults import DefaultHooks
 from .hooks.markers import PROJECT_NAME
@@ -41,6 +43,15 @@ class SegmentsState:
     def engine(self):
         """Return the SQLAlchemy engine the plugin's tables live in."""
         return self.db.engine
+
+    def forget_contacts(self, account_id, contact_ids, *, session=None):
+        """Forget the contacts ``contact_ids`` of ``account_id`` in the caller's transaction:
+        their memberships (member counts kept right), their import-row references and, when the
+        plugin owns the contact table, the contacts. Does not commit; the
+        ``segments_members_removed`` events follow the caller's commit. Returns a
+        :class:`~contact_segments.forget.ForgetResult` (see :mod:`contact_segments.forget`).
+        """
+        return forget_contacts(self.scope(Actor.system(account_id), session), contact_ids)
 
 
 def make_plugin_manager(pm=None):

@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from flask import current_app, has_app_context
 
-from .models import VERSION_TABLE
+from .migrations import CONTACT_TABLE, CONTACT_TABLE_ATTRIBUTE
+from .models import VERSION_TABLE, Contact
 
 
 def _script_location():
@@ -16,21 +19,47 @@ def _script_location():
     return str(Path(migrations.__file__).resolve().parent)
 
 
-def alembic_config(connection=None, url=None):
-    """Return an Alembic :class:`Config` for the plugin's environment, bound to ``connection``."""
+def alembic_config(connection=None, url=None, contact_table=True):
+    """Return an Alembic :class:`Config` for the plugin's environment, bound to ``connection``.
+
+    ``contact_table=False`` tells the revisions not to create the plugin's contact table.
+    """
     config = Config()
     config.set_main_option("script_location", _script_location())
     if url:
         config.set_main_option("sqlalchemy.url", str(url))
     if connection is not None:
         config.attributes["connection"] = connection
+    config.attributes[CONTACT_TABLE_ATTRIBUTE] = contact_table
     return config
 
 
-def upgrade(engine, revision="head"):
-    """Upgrade the plugin's tables in ``engine``'s database to ``revision``."""
+def uses_own_contact_table(app=None):
+    """True when ``app`` (default: the current app, if any) keeps contacts in the plugin's table
+    ``segments_contact``; False when its host brought its own contact model. Outside an app: True.
+    """
+    if app is None:
+        if not has_app_context():
+            return True
+        app = current_app
+    state = app.extensions.get("segments")
+    return state is None or state.contacts.table is Contact.__table__
+
+
+def upgrade(engine, revision="head", *, contact_table=None):
+    """Upgrade the plugin's tables in ``engine``'s database to ``revision``.
+
+    ``contact_table``: whether the plugin's contact table ``segments_contact`` is wanted; by
+    default, when the current app uses it (:func:`uses_own_contact_table`). A database already
+    at the newest revision without the table (its host once brought its own contact model) gets
+    it when it is wanted.
+    """
+    if contact_table is None:
+        contact_table = uses_own_contact_table()
     with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+        command.upgrade(alembic_config(connection, contact_table=contact_table), revision)
+        if contact_table and revision == "head" and not sa.inspect(connection).has_table(CONTACT_TABLE):
+            Contact.__table__.create(connection)  # the model is the newest revision's form
 
 
 def downgrade(engine, revision):

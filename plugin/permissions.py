@@ -11,6 +11,7 @@ assign        yes         yes      yes
 import        yes         yes      yes
 rename        no          yes      yes
 delete        no          yes      yes
+forget        no          yes      yes
 ============  ==========  =======  =====
 
 A host replaces it by implementing the ``segments_authorize`` hook: returning ``True`` or
@@ -19,7 +20,7 @@ A host replaces it by implementing the ``segments_authorize`` hook: returning ``
 
 from .errors import PermissionDenied
 
-ACTIONS = ("view", "create", "assign", "import", "rename", "delete")
+ACTIONS = ("view", "create", "assign", "import", "rename", "delete", "forget")
 
 DEFAULT_POLICY = {
     "consultant": {"view", "create", "assign", "import"},
@@ -34,6 +35,7 @@ ACTION_DESCRIPTIONS = {
     "import": "import contacts",
     "rename": "rename segments",
     "delete": "delete segments",
+    "forget": "forget contacts (remove them from every segment and import)",
 }
 
 

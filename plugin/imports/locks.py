@@ -37,14 +37,24 @@ def _key(value):
     return int(value) % _INT4
 
 
+def lock_account_writes(session, account_id):
+    """Hold the write lock of ``account_id`` until ``session``'s transaction ends (PostgreSQL;
+    on SQLite the database's own write lock, taken by the first write, serializes writers).
+
+    Blocks until no import of the account is writing a batch. Forgetting contacts takes it too,
+    so that a batch never writes memberships of a contact forgotten meanwhile.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_ACCOUNT_LOCK_SPACE, _key(account_id))))
+
+
 def lock_for_writing(session, import_id, account_id):
     """Start the batch transaction of ``session`` holding the write lock of ``account_id``.
 
     Blocks until no other import of the account is writing. Also touches the import's
     ``updated_at`` (a heartbeat, and on SQLite the statement that takes the write lock).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_ACCOUNT_LOCK_SPACE, _key(account_id))))
+    lock_account_writes(session, account_id)
     session.execute(
         sa.update(Import).where(Import.id == import_id)
         .values(updated_at=sa.func.current_timestamp())
