@@ -135,9 +135,14 @@ class ImportStatusSchema(ImportCountsSchema):
     finished_at = ma.fields.DateTime(allow_none=True)
     updated_at = ma.fields.DateTime(metadata={
         "description": "Last sign of life: every committed batch touches it."})
+    recovering = ma.fields.Boolean(metadata={
+        "description": "Running, but the worker carrying it stopped renewing its lease "
+                       "(SEGMENTS_IMPORT_LEASE_SECONDS): a live worker takes it over within "
+                       "seconds and it continues from its checkpoint by itself."})
     stalled = ma.fields.Boolean(metadata={
-        "description": "Running (or queued in-process) with no progress for "
-                       "SEGMENTS_IMPORT_STALE_AFTER seconds: its worker died. Resume it."})
+        "description": "Running (or queued in-process) and its worker stopped, with no live "
+                       "worker to take it over (or still not taken over after "
+                       "SEGMENTS_IMPORT_STALE_AFTER seconds). Resume it."})
     can_resume = ma.fields.Boolean(metadata={
         "description": "Failed or stalled: POST /imports/<id>/resume continues it."})
     waiting = ma.fields.Nested(WaitingSchema, allow_none=True, metadata={

@@ -9,8 +9,8 @@ and shows what the import would do; "Import Contacts" starts the import: the use
 says when it is done, with the counts and a link to the report.
 
 A queued import that waits for a worker says why (an admin sees that no worker runs, and the
-command that starts one); a stalled import (its worker died) offers "Resume", on its page and in
-the history.
+command that starts one); an import whose worker died says it is recovering while another worker
+takes it over, and offers "Resume", on its page and in the history, when no worker can (stalled).
 """
 
 from datetime import timedelta
@@ -61,9 +61,13 @@ def status_label(status):
 
 
 def import_label(imp):
-    """The translated status of ``imp``: "Stalled" when it stopped moving, else its status."""
-    if liveness.is_stalled(imp, current_scope().state):
+    """The translated status of ``imp``: "Stalled" when it stopped moving, "Recovering" while
+    another worker takes it over, else its status."""
+    found = liveness.condition(imp, current_scope().state)
+    if found == liveness.STALLED:
         return _("Stalled")
+    if found == liveness.RECOVERING:
+        return _("Recovering")
     return status_label(imp.status)
 
 
@@ -309,6 +313,13 @@ def stalled_text(imp):
              time=format_datetime(liveness.as_utc(imp.updated_at), "short"), done=number(imp.rows_done))
 
 
+def recovering_text(imp):
+    """What the page of an import being taken over by another worker says."""
+    return _("Recovering: the worker running this import stopped responding. Another worker is "
+             "taking it over and will continue after the %(done)s rows already imported; there "
+             "is nothing to do.", done=number(imp.rows_done))
+
+
 def progress_label(imp, body):
     """The sentence under the progress bar (``body``: :func:`service.status` with the scope)."""
     total = imp.rows_total or 0
@@ -316,6 +327,8 @@ def progress_label(imp, body):
         return ngettext("%(num)s row in the file", "%(num)s rows in the file", total)
     if body["stalled"]:
         return stalled_text(imp)
+    if body["recovering"]:
+        return recovering_text(imp)
     if body["waiting"]:
         return waiting_text(body["waiting"])
     if imp.status in ("queued", "uploaded"):

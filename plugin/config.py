@@ -65,6 +65,9 @@ DEFAULTS = {
     # Seconds without progress (no committed batch) after which a running import is shown as
     # stalled (its worker died) and can be resumed from its checkpoint.
     "SEGMENTS_IMPORT_STALE_AFTER": 600,
+    # Seconds an import's lead (the worker carrying it) is trusted without renewing its lease; it
+    # renews it every third of this. A lapsed lease is taken over by a live worker.
+    "SEGMENTS_IMPORT_LEASE_SECONDS": 30,
 }
 
 

@@ -3,18 +3,20 @@
 Jobs are enqueued by dotted path with only ids as arguments, with the timeout, result TTL and
 retries of ``SEGMENTS_JOB_TIMEOUT``, ``SEGMENTS_JOB_RESULT_TTL`` and ``SEGMENTS_IMPORT_RETRIES``:
 
-* :func:`run_import` (``import_id``): checks the stored file and cuts it into parts, enqueuing
-  :func:`validate_part` for each part as soon as it is stored;
-* :func:`validate_part` (``import_id``, ``seq``): validates one part, then applies whatever is
-  validated, in file order, unless another worker already does (see
+* :func:`run_import` (``import_id``): the import's lead (:mod:`contact_segments.imports.lead`):
+  it holds the import's lease, cuts the file into parts, enqueuing :func:`validate_part` for
+  each part as soon as it is stored, and carries the import to its end;
+* :func:`validate_part` (``import_id``, ``seq``): a helper: validates one part, then applies
+  whatever is validated, in file order, unless another worker already does (see
   :mod:`contact_segments.imports.runner`).
 
 So one large import is spread over every worker listening on the queue (validation, the
 CPU-heavy part, runs in parallel), while the writes of each account stay serialized and in file
 order; imports of different accounts run side by side. Reading and validating run at a CPU
 priority lowered by ``SEGMENTS_IMPORT_NICENESS`` (:mod:`contact_segments.imports.priority`), so
-they never delay the serial apply step. Every step is idempotent, so a retried
-job, or a job of a worker killed mid-way, just continues from the database's checkpoint.
+they never delay the serial apply step. Every step is idempotent: a retried job, a helper that
+died, or a new lead after the old one's lease lapsed (:mod:`contact_segments.imports.takeover`)
+just continues from the database's checkpoint.
 
 Each job pushes an application context. The worker gets its app in one of two ways:
 
@@ -22,11 +24,14 @@ Each job pushes an application context. The worker gets its app in one of two wa
 * a plain ``rq worker`` imports the app factory named by the ``SEGMENTS_APP_FACTORY``
   environment variable (``"package.module:create_app"``).
 
+Both take over the imports whose lead stopped when the worker class is the plugin's
+(:class:`contact_segments.imports.worker.Worker`; ``rq worker -w ...`` names it).
+
 Without Redis, :func:`launch` runs the same steps in this process: in a background thread for
 the web (the request returns at once), to the end for the CLI. :func:`wait_for_background_imports`
 joins those threads (tests, a host shutting down cleanly). Each batch is one transaction, so a
 process stopped mid-import loses at most the batch in flight; the import then shows as stalled
-and can be resumed (:func:`resume_import`).
+once its lease lapsed and can be resumed (:func:`resume_import`).
 
 :func:`queue_health` tells whether Redis answers and how many workers listen on the queue, so a
 queued import can say why it does not start ("import stuck at 0%" never goes unexplained).
@@ -37,6 +42,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from contextlib import contextmanager
@@ -46,8 +52,8 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from .errors import SegmentsError
-from .imports import retention, runner
-from .imports.models import FAILED, QUEUED, RUNNING, Import
+from .imports import lead, lease, retention, runner
+from .imports.models import FAILED, QUEUED, Import
 from .imports.priority import call_below_priority
 from .models import utcnow
 
@@ -74,7 +80,7 @@ class QueueUnavailable(SegmentsError):
 # ---------------------------------------------------------------- app context inside a job
 
 
-def _app():
+def job_app():
     """The Flask app a job runs in: the current one, else the one ``SEGMENTS_APP_FACTORY`` builds."""
     global _factory_app
     if has_app_context():
@@ -96,7 +102,7 @@ def _app():
 @contextmanager
 def job_context():
     """Push an app context for one job and yield the plugin's state."""
-    with _app().app_context():
+    with job_app().app_context():
         yield current_app.extensions["segments"]
 
 
@@ -202,9 +208,10 @@ def _queue_for_next_job(config):
     return queue(config)
 
 
-def _enqueue(config, function_name, *args, on_queue=None):
+def _enqueue(config, function_name, *args, on_queue=None, job_id=None, at_front=False):
     """Enqueue job ``function_name`` of this module with ``args`` on ``on_queue`` (by default
-    :func:`_queue_for_next_job`)."""
+    :func:`_queue_for_next_job`), as ``job_id`` when given, at the front of the queue with
+    ``at_front``."""
     from rq import Callback, Retry
 
     retries = int(config["SEGMENTS_IMPORT_RETRIES"])
@@ -215,35 +222,45 @@ def _enqueue(config, function_name, *args, on_queue=None):
         retry=Retry(max=retries) if retries else None,
         on_failure=Callback(on_job_failure),
         description=f"contact-segments import {args[0]} {function_name}",
+        job_id=job_id, at_front=at_front,
     )
 
 
-def on_job_failure(job, connection, exc_type, exc_value, traceback):
-    """RQ failure callback: once a job has no retry left, mark its import failed and tell the user.
+def new_job_id():
+    """A fresh RQ job id: a lead's id is written in the import's lease before it is enqueued."""
+    return uuid.uuid4().hex
 
-    The exception stays in RQ's failed-job registry; the import's committed batches stay and
-    :func:`resume_import` continues it.
+
+def enqueue_lead(config, import_id, job_id, on_queue, at_front=False):
+    """Enqueue :func:`run_import` of ``import_id`` as job ``job_id`` (its lease names it) on
+    ``on_queue``."""
+    return _enqueue(config, "run_import", import_id, on_queue=on_queue, job_id=job_id, at_front=at_front)
+
+
+def on_job_failure(job, connection, exc_type, exc_value, traceback):
+    """RQ failure callback: once the import's lead has no retry left, mark the import failed and
+    tell the user.
+
+    A helper's failure changes nothing (the lead validates its part), nor does that of a lead
+    that another one replaced. The exception stays in RQ's failed-job registry; the import's
+    committed batches stay and :func:`resume_import` continues it.
     """
     if job.retries_left:
         return
     import_id = job.args[0]
     reason = exc_type.__name__ if exc_type else "the worker stopped"
     with job_context() as state:
+        owner = state.db.session.execute(
+            sa.select(Import.lease_owner).where(Import.id == import_id)).scalar_one_or_none()
+        if owner is not None and owner != job.id:
+            state.db.session.commit()
+            return
         runner.mark_failed(
             state, import_id,
             f"the import job failed ({reason}). The rows imported so far are kept; ask an "
             "administrator to check the worker's log and resume the import "
             f"(flask segments import-resume {import_id}).",
         )
-
-
-def _mark_running(session, import_id):
-    """A queued import whose parts are all stored (a resumed one) is running from here on."""
-    session.execute(
-        sa.update(Import).where(Import.id == import_id, Import.status == QUEUED)
-        .values(status=RUNNING, started_at=sa.func.coalesce(Import.started_at, utcnow()))
-        .execution_options(synchronize_session=False))
-    session.commit()
 
 
 def _drive(state, import_id, job_meta=None):
@@ -259,28 +276,23 @@ def _niceness(config):
 
 
 def run_import(import_id):
-    """RQ job: prepare the import and enqueue the validation of each part.
+    """RQ job: lead the import to its end (:func:`contact_segments.imports.lead.carry`),
+    enqueuing a :func:`validate_part` helper for each part it stores.
 
-    The validation jobs apply the parts; this job drives only a resumed import whose parts were
-    all validated before.
+    Leaves at once when another lead holds the import's lease (this job was replaced after its
+    worker stopped answering).
     """
+    from rq import get_current_job
+
     with job_context() as state:
         config = state.config
-        enqueued = set()
-        next_queue = _queue_for_next_job(config)  # found here: prepare runs in another thread
+        next_queue = _queue_for_next_job(config)  # found here: reading runs in another thread
 
         def enqueue_part(seq):
             _enqueue(config, "validate_part", import_id, seq, on_queue=next_queue)
-            enqueued.add(seq)
 
-        if not call_below_priority(_niceness(config), runner.prepare, state, import_id, enqueue_part):
-            return
-        _mark_running(state.db.session, import_id)
-        for seq in runner.unvalidated_parts(state.db.session, import_id):
-            if seq not in enqueued:  # a resumed import: parts stored by an earlier run
-                enqueue_part(seq)
-        if not enqueued:  # every part was validated already: nobody else will drive
-            _drive(state, import_id, _job_meta())
+        lead.carry(state, import_id, get_current_job().id, on_part=enqueue_part, helpers=True,
+                   job_meta=_job_meta(), niceness=_niceness(config))
 
 
 def validate_part(import_id, seq):
@@ -293,22 +305,17 @@ def validate_part(import_id, seq):
 # ---------------------------------------------------------------- in-process
 
 
-def run_in_process(state, import_id):
-    """Run every step of an import in this process, to the end (the CLI; tests; the thread)."""
-    if not runner.prepare(state, import_id):
-        return
-    _mark_running(state.db.session, import_id)
-    for seq in runner.unvalidated_parts(state.db.session, import_id):
-        runner.validate_part(state, import_id, seq)
-        _drive(state, import_id)
-    _drive(state, import_id)
+def run_in_process(state, import_id, force=False):
+    """Run every step of an import in this process, to the end (the CLI; tests; the thread),
+    holding its lease (``force``: whoever held it)."""
+    lead.carry(state, import_id, lease.process_owner(), force=force)
 
 
-def _run_in_thread(app, import_id):
+def _run_in_thread(app, import_id, force):
     with app.app_context():
         state = app.extensions["segments"]
         try:
-            run_in_process(state, import_id)
+            run_in_process(state, import_id, force)
         except Exception as error:
             # The thread has nobody to raise to: log the traceback and record the failure on the
             # import, where the user sees it.
@@ -370,27 +377,34 @@ def wait_for_background_imports(app, timeout=None):
         wait_for_futures(running, timeout=left)
 
 
-def launch(state, imp, *, wait=False):
+def launch(state, imp, *, wait=False, force=False):
     """Start running a queued import: on RQ when Redis is configured, else in this process.
 
     ``wait=True`` (the CLI) runs it to the end before returning; otherwise an in-process import
-    runs in a background thread. Returns the RQ job id, or ``None`` when run in-process.
+    runs in a background thread. The new lead takes the import's lease (``force``: even from a
+    lead that still holds it, as an explicit resume does). Returns the RQ job id, or ``None``
+    when run in-process.
     """
     if redis_url(state.config) and not wait:
         from redis.exceptions import RedisError
 
+        session = state.db.session
+        job_id, before = new_job_id(), (imp.lease_owner, imp.lease_expires_at)
+        lease.assign(imp, job_id, lease.lease_seconds(state.config))
+        imp.job_id = job_id
+        session.commit()
         try:
-            job = _enqueue(state.config, "run_import", imp.id)
+            enqueue_lead(state.config, imp.id, job_id, queue(state.config))
         except RedisError as error:
+            imp.lease_owner, imp.lease_expires_at = before
+            session.commit()
             raise _unreachable(error) from error
-        imp.job_id = job.id
-        state.db.session.commit()
-        return job.id
+        return job_id
     if wait:
-        run_in_process(state, imp.id)
+        run_in_process(state, imp.id, force)
     else:
         app = current_app._get_current_object()
-        _background(app).submit(_run_in_thread, app, imp.id)
+        _background(app).submit(_run_in_thread, app, imp.id, force)
     return None
 
 
@@ -412,7 +426,7 @@ def resume_import(state, import_id, *, wait=False):
         imp.updated_at = utcnow()  # queued again now (it may have been queued already)
     session.commit()
     try:
-        return launch(state, imp, wait=wait)
+        return launch(state, imp, wait=wait, force=True)
     except QueueUnavailable:
         session.rollback()
         imp.status, imp.error_code, imp.error_message, imp.finished_at, imp.updated_at = before
@@ -426,18 +440,16 @@ def resume_import(state, import_id, *, wait=False):
 def run_worker(app, queue_names=None, burst=False):
     """Run an RQ worker for the plugin's queue inside ``app`` (``flask segments worker``).
 
-    Each job runs in a forked work horse; database connections inherited from this process are
-    dropped in the child (they must not be shared across processes).
+    It is a :class:`contact_segments.imports.worker.Worker`: it also gives a new lead to the
+    imports whose lead stopped. Each job runs in a forked work horse.
     """
-    from rq import Worker
+    from .imports.worker import Worker
 
     state = app.extensions["segments"]
     config = state.config
     if not redis_url(config):
         raise RuntimeError("SEGMENTS_REDIS_URL is not set: without Redis, imports run in-process "
                            "and need no worker.")
-    engine = state.db.engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     connection = queue(config).connection
     names = queue_names or [config["SEGMENTS_QUEUE_NAME"]]
     with app.app_context():

@@ -4,13 +4,17 @@
   answer, or no worker listens on the queue, it would sit at 0% forever; the status says so. An
   admin gets the technical reason and the command that fixes it; other roles get a plain
   "queued, waiting to start" and the time it was queued.
-* **Stalled** (:func:`is_stalled`): a running import touches its ``updated_at`` with every
-  committed batch (and every validated part). One that has not for ``SEGMENTS_IMPORT_STALE_AFTER``
-  seconds, and whose driver lock no worker holds, lost its worker (killed, out of retries, or the
-  web process that ran it in-process was restarted): it is shown as stalled and can be resumed
-  from its checkpoint. An in-process import still queued that long was lost the same way.
-  Resuming one that was in fact alive is harmless anyway: only one worker at a time applies an
-  import (its driver lock).
+* **Recovering** and **stalled** (:func:`condition`): a running import's lead renews its lease
+  every few seconds (:mod:`.lease`). When the lease lapsed, the lead stopped (killed, its machine
+  or its database connection lost, or the web process that ran it in-process was restarted). If
+  a worker's sweeper watches the queue (:mod:`.takeover`), a new lead is on its way: the import is
+  *recovering*. If none does (no worker runs the plugin's sweeper, no Redis), or it has been
+  recovering for ``SEGMENTS_IMPORT_STALE_AFTER`` seconds, it is *stalled* and can be resumed from
+  its checkpoint. An import without a lease (applied by a version before leases, or run
+  in-process and lost before it started) is stalled when its ``updated_at`` (touched by every
+  committed batch and validated part) is ``SEGMENTS_IMPORT_STALE_AFTER`` seconds old. Either way,
+  an import whose driver lock a worker holds is still applied, so not stalled; and resuming one
+  that was in fact alive is harmless: only one worker at a time applies an import.
 """
 
 from datetime import timezone
@@ -20,6 +24,8 @@ from ..models import utcnow
 from .locks import driver_lock
 from .models import QUEUED, RUNNING
 
+#: What :func:`condition` finds.
+RECOVERING, STALLED = "recovering", "stalled"
 #: ``problem`` codes of :func:`waiting`.
 NO_WORKER, QUEUE_UNREACHABLE = "no_worker", "queue_unreachable"
 
@@ -38,22 +44,48 @@ def seconds_since(moment, now=None):
     return max(0, int(((now or utcnow()) - as_utc(moment)).total_seconds()))
 
 
-def is_stalled(imp, state, now=None):
-    """True when ``imp`` should be moving but has shown no sign of life for
-    ``SEGMENTS_IMPORT_STALE_AFTER`` seconds and no worker holds it (see the module's docstring).
+def lease_lapsed(imp, now=None):
+    """True when ``imp`` has a lease and it lapsed (its lead stopped renewing it)."""
+    return imp.lease_expires_at is not None and as_utc(imp.lease_expires_at) < (now or utcnow())
+
+
+def condition(imp, state, now=None):
+    """:data:`RECOVERING`, :data:`STALLED`, or ``None`` when ``imp`` moves, waits for a worker
+    (see :func:`waiting`) or has ended (see the module's docstring).
 
     ``state`` is the plugin's state (its config and database engine).
     """
+    from .takeover import sweeper_alive
+
     config = state.config
-    lost_in_process = imp.status == QUEUED and not jobs.redis_url(config)
-    if imp.status != RUNNING and not lost_in_process:
-        return False
-    if seconds_since(imp.updated_at, now) <= int(config["SEGMENTS_IMPORT_STALE_AFTER"]):
-        return False
-    # Quiet for long, but a worker may still hold it: a long dry run (one transaction), or a
-    # batch waiting for the account's write lock behind another import. Its driver lock says.
+    on_rq = bool(jobs.redis_url(config))
+    if imp.status not in (QUEUED, RUNNING) or (imp.status == QUEUED and on_rq):
+        return None
+    stale_after = int(config["SEGMENTS_IMPORT_STALE_AFTER"])
+    if imp.lease_expires_at is None:
+        if seconds_since(imp.updated_at, now) <= stale_after:
+            return None
+    elif not lease_lapsed(imp, now):
+        return None
+    elif (on_rq and imp.status == RUNNING and seconds_since(imp.lease_expires_at, now) <= stale_after
+          and sweeper_alive(config)):
+        return RECOVERING
+    # Its lead is gone, but a worker may still apply it: a helper driving, or (without a lease)
+    # a long dry run or a batch waiting for the account's write lock. Its driver lock says.
     with driver_lock(state.db.engine, imp.id) as free:
-        return free
+        return STALLED if free else None
+
+
+def is_stalled(imp, state, now=None):
+    """True when ``imp`` stopped and nobody will continue it unless it is resumed (see
+    :func:`condition`)."""
+    return condition(imp, state, now) == STALLED
+
+
+def is_recovering(imp, state, now=None):
+    """True when the lead of ``imp`` stopped and a live worker is about to take it over (see
+    :func:`condition`)."""
+    return condition(imp, state, now) == RECOVERING
 
 
 def worker_command(config):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from .. import jobs
 from ..errors import Conflict, InvalidInput, NotFound
 from .errors import FileRefused
-from .liveness import is_stalled, waiting
+from .liveness import RECOVERING, STALLED, condition, is_stalled, waiting
 from .models import FAILED, QUEUED, REFUSED, UPLOADED, Import
 from .notices import notify_queued
 from .reading import open_rows
@@ -174,16 +174,17 @@ def list_imports(scope, *, limit=20, before_id=None):
 def status(imp, scope=None):
     """Return the status and progress of ``imp`` as a JSON-ready dict.
 
-    With the ``scope`` of the reader it also says whether the import ``stalled`` and
-    ``can_resume``, and, while it is queued on RQ, why it is ``waiting`` (see
-    :func:`contact_segments.imports.liveness.waiting`; the reason is worded for the reader's
-    role).
+    With the ``scope`` of the reader it also says whether the import is ``recovering`` (its
+    worker stopped and another takes it over), ``stalled`` and ``can_resume``, and, while it is
+    queued on RQ, why it is ``waiting`` (see :mod:`contact_segments.imports.liveness`; the
+    reason is worded for the reader's role).
     """
     total = imp.rows_total or 0
     extra = {}
     if scope is not None:
-        stalled = is_stalled(imp, scope.state)
-        extra = {"stalled": stalled, "can_resume": can_resume(scope, imp, stalled),
+        found = condition(imp, scope.state)
+        extra = {"recovering": found == RECOVERING, "stalled": found == STALLED,
+                 "can_resume": can_resume(scope, imp, found == STALLED),
                  "waiting": waiting(imp, scope.state.config, scope.actor)}
     return {
         "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
