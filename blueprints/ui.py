@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from contact_segments.errors import SegmentsError, PermissionDenied
 
-from . import ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
+from . import request_limits, ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
 from .csrf import check_page_request
 from .response_headers import add_security_headers
 from .ui_common import FORM_REDISPLAY, pop_messages, render
@@ -67,7 +67,7 @@ def _on_csrf_error(error):
     if _wants_json():
         return jsonify({"code": "csrf", "message": message}), 400
     redisplay = FORM_REDISPLAY.get(request.endpoint)
-    if redisplay is not None:
+    if redisplay is not None and _acting_user() is not None:  # a form is shown only to its user
         response = redisplay(request.form, message)
         return response if not isinstance(response, tuple) else (response[0], 400)
     return render("segments/error.html", status=400, message=message, status_code=400)
@@ -94,6 +94,8 @@ def init_ui(app, state):
     init_i18n(app)
     # Choose the locale afresh for every request, even when a test or a host reuses one app
     # context for several requests (Flask-Babel caches it on ``g``).
+    # Size and shape of request bodies, checked before any before_request (see .request_limits).
+    request_limits.guard(blueprint, answer=ui_imports.refused_request_page)
     blueprint.before_request(refresh_locale)
     _init_csrf(app, blueprint)
     blueprint.after_request(add_security_headers)

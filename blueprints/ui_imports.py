@@ -26,7 +26,7 @@ from contact_segments.imports.template import template_csv, template_xlsx
 
 from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
-from .ui_i18n import _, label_of, ngettext, number
+from .ui_i18n import _, label_of, ngettext, number, refresh_locale
 from .ui_messages import describe
 from .ui_row_issues import FILE_TEXTS, column_label, file_text, in_english, issue_text
 
@@ -76,11 +76,23 @@ def can_resume(imp):
     return service.can_resume(current_scope(), imp)
 
 
+def megabytes(size):
+    """``size`` bytes in MB, written the page language's way ("50", "0.3", "0,3"; under 0.1 MB
+    it keeps its first digits: "0.004", never "0")."""
+    value = size / (1024 * 1024)
+    return number(float(f"{value:.2g}") if value < 0.1 else round(value, 1))
+
+
 def max_megabytes(config):
-    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB, written the page language's way ("50", "0.3",
-    "0,3"; a limit under 0.1 MB keeps its first digits: "0.004", never "0")."""
-    megabytes = config["SEGMENTS_IMPORT_MAX_FILE_BYTES"] / (1024 * 1024)
-    return number(float(f"{megabytes:.2g}") if megabytes < 0.1 else round(megabytes, 1))
+    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB (see :func:`megabytes`)."""
+    return megabytes(config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
+
+
+def file_too_large_text(max_bytes):
+    """Why a file over ``max_bytes`` was refused, and what to do."""
+    return _("The file is larger than the limit of %(mb)s MB. Split it into smaller files "
+             "(keep the header row in each) and import them one after the other.",
+             mb=megabytes(max_bytes))
 
 
 def refusal_text(error):
@@ -94,9 +106,7 @@ def refusal_text(error):
         return _("This is not a CSV or Excel (.xlsx) file. Save your spreadsheet as "
                  "“CSV UTF-8” or “Excel Workbook (.xlsx)” and upload it again.")
     if code == "file_too_large":
-        return _("The file is larger than the limit of %(mb)s MB. Split it into smaller files "
-                 "(keep the header row in each) and import them one after the other.",
-                 mb=max_megabytes(config))
+        return file_too_large_text(config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
     if code == "too_many_rows":
         return _("The file has more than %(rows)s rows. Split it into smaller files and import "
                  "them one after the other.", rows=number(config['SEGMENTS_IMPORT_MAX_ROWS']))
@@ -223,6 +233,19 @@ def upload():
 @redisplays("segments.upload")
 def _upload_again(form, message):
     return _render_create(current_scope(), error=message, status=400)
+
+
+def refused_request_page(error):
+    """The page answering a request refused before its view ran (see
+    :mod:`~contact_segments.blueprints.request_limits`): over the size limit, or malformed."""
+    refresh_locale()
+    if error.status == 413:
+        message = file_too_large_text(error.largest_file)
+    else:
+        message = _("The request could not be read: it was cut short or is not a well-formed form. "
+                    "Nothing was changed: go back and send it again.")
+    return render("segments/error.html", status=error.status, message=message,
+                  status_code=error.status)
 
 
 def start_import(import_id):

@@ -191,7 +191,7 @@ def test_other_accounts_imports_are_not_found(client, make_account, app):
     forget_signed_in_user()
     assert client.get(f"/segments/imports/{import_id}").status_code == 404
     assert client.get(f"/segments/imports/{import_id}/status.json").status_code == 404
-    assert client.get(f"/segments/imports/{import_id}/report.csv").status_code == 302
+    assert client.get(f"/segments/imports/{import_id}/report.csv").status_code == 404
 
 
 def test_import_pages_in_brazilian_portuguese(client):

@@ -107,7 +107,7 @@ def test_templates_download(client):
 def test_another_accounts_import_is_a_404(client, app, make_account):
     uploaded = upload(client, csv_bytes([row("Jane", "Doe", mobile="4155552671")])).json
     _, users = make_account("Other")
-    other = app.test_client()
+    other = api_client(app)
     with other.session_transaction() as session:
         session["user_id"] = users["admin"]
     flask.g.pop("demo_user", None)
