@@ -66,11 +66,13 @@ def validate_name(name):
     return cleaned
 
 
-def _name_keys(name):
-    """The stored keys of a (cleaned) name: what no two segments of an account may share."""
+def name_columns(name):
+    """Return the columns a segment named ``name`` (already validated) stores: the name and the
+    keys derived from it (the uniqueness key, the two look-alike keys no two segments of an
+    account share, and the search key). Also for tools that write segments in bulk."""
     skeleton, caseless = confusable_keys(name)
-    return {"name_key": segment_name_key(name), "skeleton_key": skeleton, "caseless_skeleton_key": caseless,
-            "search_key": search_key(name)}
+    return {"name": name, "name_key": segment_name_key(name), "skeleton_key": skeleton,
+            "caseless_skeleton_key": caseless, "search_key": search_key(name)}
 
 
 def _name_conflict(name, existing):
@@ -88,7 +90,7 @@ def _name_conflict(name, existing):
 
 def _clashing_segment(scope, name, except_id=None):
     """The account's segment whose name is ``name`` or looks like it (the same name first)."""
-    keys = _name_keys(name)
+    keys = name_columns(name)
     query = sa.select(Segment).where(
         Segment.account_id == scope.account_id,
         sa.or_(*(getattr(Segment, column) == keys[column]
@@ -163,8 +165,7 @@ def create(scope, name, contact_ids=(), contact_filter=None):
     with scope.transaction():
         _ensure_name_free(scope, name)
         segment = Segment(
-            account_id=scope.account_id, name=name, **_name_keys(name), member_count=0,
-            created_by=scope.actor.user_id,
+            account_id=scope.account_id, **name_columns(name), member_count=0, created_by=scope.actor.user_id,
         )
         session.add(segment)
         _flush_name(scope, name)
@@ -191,9 +192,8 @@ def rename(scope, segment_id, new_name):
         segment = _get(scope, segment_id, for_update=True)
         _ensure_name_free(scope, new_name, except_id=segment.id)
         old_name = segment.name
-        segment.name = new_name
-        for column, key in _name_keys(new_name).items():
-            setattr(segment, column, key)
+        for column, value in name_columns(new_name).items():
+            setattr(segment, column, value)
         _flush_name(scope, new_name, except_id=segment.id)
         if old_name != new_name:
             scope.announce("segments_segment_renamed", SegmentRenamed(
@@ -284,5 +284,5 @@ def all_segments(session, account_id):
 
 __all__ = [
     "ContactFilter", "Page", "all_segments", "create", "delete", "find_by_names", "get",
-    "get_for_update", "list_segments", "rename", "validate_name",
+    "get_for_update", "list_segments", "name_columns", "rename", "validate_name",
 ]
