@@ -251,22 +251,22 @@ def refused_request_page(error):
 def start_import(import_id):
     """``POST /imports/<id>/start``: import a file that was previewed."""
     scope = current_scope()
+    service.get_import(scope, import_id)  # 404 when the account has no such import
     try:
         service.start(scope, import_id)
     except SegmentsError as error:
         say(refusal_text(error), "error")
-    service.get_import(scope, import_id)  # 404 when the account has no such import
     return redirect(url_for(".import_detail", import_id=import_id))
 
 
 def resume_import(import_id):
     """``POST /imports/<id>/resume``: continue a failed or stalled import from its checkpoint."""
     scope = current_scope()
+    service.get_import(scope, import_id)  # 404 when the account has no such import
     try:
         service.resume(scope, import_id)
         say(_("The import continues from where it stopped."), "success")
     except SegmentsError as error:
-    service.get_import(scope, import_id)  # 404 when the account has no such import
         say(refusal_text(error), "error")
     return redirect(url_for(".import_detail", import_id=import_id))
 
@@ -376,6 +376,7 @@ def import_report(import_id):
     """``GET /imports/<id>/report.csv``: the per-row report (line, outcome, reason, the row),
     its messages in the user's language."""
     scope = current_scope()
+    service.get_import(scope, import_id)  # 404 when the account has no such import
     try:
         filename, chunks = service.report_csv(scope, import_id, describe=issue_text)
     except SegmentsError as error:
@@ -389,7 +390,6 @@ def import_history():
     """``GET /imports``: the account's imports, newest first (``?before=<id>`` for older ones)."""
     scope = current_scope()
     before = int_or_none(request.args.get("before"))
-    service.get_import(scope, import_id)  # 404 when the account has no such import
     imports = service.list_imports(scope, limit=HISTORY_SIZE + 1, before_id=before)
     older = imports[HISTORY_SIZE - 1].id if len(imports) > HISTORY_SIZE else None
     return render("segments/imports.html", imports=imports[:HISTORY_SIZE],
