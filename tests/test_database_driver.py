@@ -9,17 +9,13 @@ from flask_sqlalchemy import SQLAlchemy
 
 from contact_segments import Segments
 
-from conftest import POSTGRES_URL
-
 FIX = "postgresql+psycopg://"
 
 
 def _url(driver):
-    """A PostgreSQL URL with ``driver`` ("": SQLAlchemy's default for postgresql://), with a
-    password."""
-    base = sa.engine.make_url(POSTGRES_URL or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    return base.set(drivername="postgresql" + (f"+{driver}" if driver else ""),
-                    password="s3cret-pw").render_as_string(hide_password=False)
+    """A PostgreSQL URL with ``driver`` ("": SQLAlchemy's default for postgresql://) and a
+    password (nothing connects to it: the driver is checked before)."""
+    return f"postgresql{'+' + driver if driver else ''}://segments:s3cret-pw@127.0.0.1:5432/segments"
 
 
 def _refusal(init):
