@@ -1,6 +1,7 @@
-"""The contacts page: a keyset-paginated, searchable list of the account's contacts with their
-segments, the segment drop-down ("All contacts" or one segment, searchable) that filters it, and
-the JSON the drop-down's search box asks while the user types.
+"""The contacts page: a searchable list of the account's contacts with their segments, sorted
+by when they were added or by name, in keyset pages that say where they are ("1–50 of 1,234");
+the segment drop-down ("All contacts" or one segment, searchable) that filters it, the contacts
+of one import, and the JSON the drop-down's search box asks while the user types.
 """
 
 from dataclasses import replace
@@ -9,15 +10,18 @@ import sqlalchemy as sa
 from flask import jsonify, request, url_for
 
 from contact_segments import segments
-from contact_segments.contact_query import list_contacts, where_clauses
 from contact_segments.audience import SegmentSummary
+from contact_segments.contact_pages import NAME, NEWEST, OLDEST, read_page
 from contact_segments.errors import NotFound
+from contact_segments.imports.models import Import
 from contact_segments.models import Membership, Segment
 from contact_segments.permissions import is_allowed
 
+from . import ui_phones
 from .ui_common import current_scope, int_or_none, page_size, render
 from .ui_i18n import _, ngettext
-from .ui_selection import ListFilter, count_matching
+from .ui_list_position import locate, navigation, position_label, requested_position
+from .ui_selection import COUNT_CAP, ListFilter, count_matching
 
 MENU_SIZE = 50
 DEFAULT_HOOKS_PREFIX = "contact_segments.defaults."
@@ -74,59 +78,74 @@ def segments_by_contact(scope, contact_ids):
     return found
 
 
-def page_before(scope, list_filter, before, size):
-    """The page of matching contacts just before contact id ``before`` (keyset, backwards):
-    ``(rows in id order, whether there are earlier ones)``. Costs what a forward page costs."""
-    mapping = scope.contacts
-    columns = [column.label(name) for name, column in mapping.columns.items()]
-    query = (sa.select(*columns)
-             .where(*where_clauses(mapping, scope.account_id, list_filter.contact_filter()),
-                    mapping.col("id") < before)
-             .order_by(mapping.col("id").desc()).limit(size + 1))
-    rows = [dict(row._mapping) for row in scope.session.execute(query)]
-    return list(reversed(rows[:size])), len(rows) > size
+def _import_shown(scope, list_filter):
+    """``(import, list_filter, notice)``: the account's import whose contacts the list shows; an
+    import id that is not the account's is dropped from the filter, with a notice."""
+    if list_filter.import_id is None:
+        return None, list_filter, None
+    found = scope.session.execute(sa.select(Import).where(
+        Import.id == list_filter.import_id, Import.account_id == scope.account_id)).scalar_one_or_none()
+    if found is None:
+        return None, replace(list_filter, import_id=None), _(
+            "This import is not one of your account’s (or no longer exists): showing all contacts.")
+    return found, list_filter, None
+
+
+def _segment_shown(scope, list_filter):
+    """``(segment, list_filter, notice)``: the segment chosen in the drop-down, if it still exists."""
+    if not list_filter.segment:
+        return None, list_filter, None
+    try:
+        return segments.get(scope, list_filter.segment), list_filter, None
+    except NotFound:
+        return None, replace(list_filter, segment=None), _(
+            "This segment no longer exists: someone may have just deleted it. Showing all contacts.")
 
 
 def contacts():
-    """The contacts page (``GET /``): ``q`` search, ``segment`` filter, ``after`` / ``before``
-    keyset cursors (next / previous page), ``seg_q`` search inside the drop-down (for browsers
+    """The contacts page (``GET /``): ``q`` search, ``segment`` filter, ``import`` (the contacts
+    an import created or updated), ``sort`` (``oldest``, ``newest``, ``name``), keyset pages
+    ``after`` / ``before`` a contact id or the ``last`` page (``start`` / ``back``: the page's
+    rank, see :mod:`.ui_list_position`), ``seg_q`` search inside the drop-down (for browsers
     without JavaScript)."""
     scope = current_scope()
     list_filter = ListFilter.from_values(request.args)
-    segment, notice = None, None
-    if list_filter.segment:
-        try:
-            segment = segments.get(scope, list_filter.segment)
-        except NotFound:
-            notice = _("This segment no longer exists: someone may have just deleted it. "
-                       "Showing all contacts.")
-            list_filter = replace(list_filter, segment=None)
+    segment, list_filter, segment_notice = _segment_shown(scope, list_filter)
+    imported, list_filter, import_notice = _import_shown(scope, list_filter)
     after = int_or_none(request.args.get("after"))
     before = None if after is not None else int_or_none(request.args.get("before"))
+    last = after is None and before is None and request.args.get("last") == "1"
     size = page_size()
-    if before is not None:
-        rows, has_previous = page_before(scope, list_filter, before, size)
-        has_next = True  # we came back from the page that starts at ``before``
+    counted = count_matching(scope, list_filter, segment, cap=COUNT_CAP) if last else None
+    # The last page holds what is left after the full pages, as when paging forward to it.
+    last_size = counted[0] % size or size if counted and counted[1] else size
+    page = read_page(scope.session, scope.contacts, scope.account_id, list_filter.contact_filter(),
+                     list_filter.sort, after=after, before=before, last=last,
+                     size=last_size if last else size)
+    rows = page.rows
+    if counted:
+        total, exact = counted
+    elif not page.has_before and not page.has_after:
+        total, exact = len(rows), True  # every match is on this page: nothing to count
     else:
-        rows = list_contacts(scope.session, scope.contacts, scope.account_id,
-                             list_filter.contact_filter(), after_id=after, limit=size + 1)
-        has_next, has_previous = len(rows) > size, after is not None
-        rows = rows[:size]
-    if after is None and before is None and not has_next:
-        total, exact = len(rows), True  # every match is on this first page: nothing to count
-    else:
-        total, exact = count_matching(scope, list_filter, segment)
+        total, exact = count_matching(scope, list_filter, segment, cap=COUNT_CAP)
+    position = locate(scope, list_filter, page, requested_position(request.args), total, exact, COUNT_CAP)
     seg_q = (request.args.get("seg_q") or "").strip()
     return render(
         "segments/contacts.html",
         contacts=rows, segments_of=segments_by_contact(scope, [row["id"] for row in rows]), list_filter=list_filter,
-        segment=segment, notice=notice, total=total, total_exact=exact, after=after,
-        next_url=url_for(".contacts", **list_filter.params(after=rows[-1]["id"])) if has_next and rows else None,
-        previous_url=url_for(".contacts", **list_filter.params(before=rows[0]["id"])) if has_previous and rows else None,
-        first_url=url_for(".contacts", **list_filter.params()) if has_previous else None,
+        segment=segment, imported=imported, notice=segment_notice or import_notice,
+        total=total, total_exact=exact, sorts=sort_choices(),
+        position=position_label(position, len(rows), total, exact),
+        pages=navigation(list_filter, page, position, size),
         menu=segment_menu(scope, seg_q), seg_q=seg_q, menu_open=bool(seg_q) or request.args.get("menu") == "1",
         can=permissions_of(scope), delete_confirmation=delete_confirmation,
     )
+
+
+def sort_choices():
+    """``[(order, label), ...]`` of the list's sort menu."""
+    return [(OLDEST, _("First added")), (NEWEST, _("Recently added")), (NAME, _("Name (A–Z)"))]
 
 
 def segments_json():
@@ -151,3 +170,4 @@ def register(blueprint):
     """Add the contacts page and the drop-down search to ``blueprint``."""
     blueprint.add_url_rule("/", "contacts", contacts)
     blueprint.add_url_rule("/segments.json", "segments_json", segments_json)
+    ui_phones.register(blueprint)

@@ -2,7 +2,8 @@
 
 The contacts page, the bulk actions and "Create Segment" post the same fields: ``contact_ids``
 (ticked boxes), ``all_matching=1`` (select all N matching across pages), and the list's own
-filter ``q`` (search) and ``segment`` (segment id shown in the drop-down). A :class:`Selection`
+filter ``q`` (search), ``segment`` (segment id shown in the drop-down) and ``import`` (the
+contacts of one import). A :class:`Selection`
 turns them into the ``contact_ids`` / ``contact_filter`` arguments of the membership services,
 so a bulk action touches exactly what the user saw.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from contact_segments.contact_pages import OLDEST, ORDERS
 from contact_segments.contact_query import ContactFilter, where_clauses
 
 from .ui_common import int_list, int_or_none
@@ -20,23 +22,30 @@ COUNT_CAP = 100_000
 
 @dataclass(frozen=True)
 class ListFilter:
-    """The contacts list's filter: search text and the segment chosen in the drop-down."""
+    """The contacts list's filter: search text, the segment chosen in the drop-down, the import
+    whose contacts it shows (``import``), and the order of the list (``sort``)."""
 
     q: str = ""
     segment: int | None = None
+    import_id: int | None = None
+    sort: str = OLDEST
 
     @classmethod
     def from_values(cls, values):
-        """Read ``q`` and ``segment`` from query-string or form values."""
-        return cls(q=(values.get("q") or "").strip()[:200], segment=int_or_none(values.get("segment")))
+        """Read ``q``, ``segment``, ``import`` and ``sort`` from query-string or form values."""
+        sort = values.get("sort")
+        return cls(q=(values.get("q") or "").strip()[:200], segment=int_or_none(values.get("segment")),
+                   import_id=int_or_none(values.get("import")), sort=sort if sort in ORDERS else OLDEST)
 
     def contact_filter(self):
         """The :class:`ContactFilter` of the services for this list filter."""
-        return ContactFilter(search=self.q, segment_ids=(self.segment,) if self.segment else ())
+        return ContactFilter(search=self.q, segment_ids=(self.segment,) if self.segment else (),
+                             import_id=self.import_id)
 
     def params(self, **extra):
         """Query-string parameters that reproduce this filter (empty ones left out)."""
-        params = {"q": self.q or None, "segment": self.segment}
+        params = {"q": self.q or None, "segment": self.segment, "import": self.import_id,
+                  "sort": None if self.sort == OLDEST else self.sort}
         params.update(extra)
         return {key: value for key, value in params.items() if value not in (None, "")}
 
@@ -77,7 +86,7 @@ def count_matching(scope, list_filter, segment=None, cap=COUNT_CAP):
     ``cap`` (``exact`` is then False and the page says "more than ..."), so a search over a
     million contacts never makes the page slow.
     """
-    if segment is not None and not list_filter.q:
+    if segment is not None and not list_filter.q and list_filter.import_id is None:
         return segment.member_count, True
     mapping = scope.contacts
     limited = (

@@ -8,59 +8,42 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from .contact_search import search_clause, search_text
+from .imports.models import CREATED, UPDATED, ImportRow
 from .models import Membership
 
 
 @dataclass(frozen=True)
 class ContactFilter:
-    """Which contacts of the account: ``search`` text (name, email, mobile, external id) and
-    ``segment_ids`` (a contact in ANY of them; empty means all contacts)."""
+    """Which contacts of the account: ``search`` text (see :mod:`contact_segments.contact_search`:
+    name, email, mobile, external id; phone numbers in any typed form), ``segment_ids`` (a
+    contact in ANY of them; empty means all contacts) and ``import_id`` (only the contacts that
+    import created or updated)."""
 
     search: str = ""
     segment_ids: tuple = field(default_factory=tuple)
-
-
-#: Joins the searched fields into one text; a search never holds it (control characters are
-#: taken out of the search), so no match runs from one field into the next.
-_FIELD_SEPARATOR = "\x1f"
-_OPTIONAL_SEARCHED = ("email", "mobile", "external_id")
-
-
-def _search_text(text):
-    """The search as typed, control characters (tabs, line breaks...) turned into spaces."""
-    return "".join(" " if ord(char) < 32 else char for char in text)
-
-
-def _search_clause(mapping, text):
-    """A contact matches when ``text`` is in its full name ("first last": so in the first or
-    the last name too), email, mobile or external id, ignoring case.
-
-    The fields are joined into one text with a separator and matched with one ``LIKE``: a
-    search reads every contact of the account, and one ``lower`` + ``LIKE`` per contact instead
-    of one per field makes it 40% faster on PostgreSQL (1,000,000 contacts: 1.15 s -> 0.70 s).
-    """
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    def text_of(name):
-        return sa.func.coalesce(mapping.col(name), "")
-
-    haystack = text_of("first_name") + " " + text_of("last_name")
-    for name in _OPTIONAL_SEARCHED:
-        if mapping.has(name):
-            haystack = haystack + _FIELD_SEPARATOR + text_of(name)
-    return sa.func.lower(haystack).like(pattern.lower(), escape="\\")
+    import_id: int | None = None
 
 
 def where_clauses(mapping, account_id, contact_filter):
     """Return the WHERE clauses that select ``contact_filter``'s contacts in ``account_id``."""
     clauses = [mapping.in_account(account_id)]
-    search = _search_text(contact_filter.search).strip()
+    search = search_text(contact_filter.search).strip()
     if search:
-        clauses.append(_search_clause(mapping, search))
+        clauses.append(search_clause(mapping, search))
     if contact_filter.segment_ids:
         clauses.append(
             sa.exists().where(
                 Membership.contact_id == mapping.col("id"),
                 Membership.segment_id.in_(list(contact_filter.segment_ids)),
+            )
+        )
+    if contact_filter.import_id is not None:
+        clauses.append(
+            sa.exists().where(
+                ImportRow.import_id == contact_filter.import_id,
+                ImportRow.contact_id == mapping.col("id"),
+                ImportRow.outcome.in_((CREATED, UPDATED)),
             )
         )
     return clauses

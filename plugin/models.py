@@ -139,6 +139,24 @@ class Contact(Base):
     )
 
 
+def _contact_search_indexes():
+    """The search and name-order indexes of ``segments_contact`` (PostgreSQL only; migration
+    ``0010_contact_search_index``): the expressions the queries of
+    :mod:`contact_segments.contact_search` use."""
+    from .contact_search import NAME_INDEX, SEARCH_INDEX, name_key, search_document
+    from .contacts import ContactMapping
+
+    mapping = ContactMapping.from_model(Contact)
+    sa.Table(Contact.__tablename__, metadata, extend_existing=True, *(index.ddl_if(dialect="postgresql") for index in (
+        sa.Index(NAME_INDEX, Contact.account_id, name_key(mapping), Contact.id),
+        sa.Index(SEARCH_INDEX, search_document(mapping).label("search_document"), postgresql_using="gin",
+                 postgresql_ops={"search_document": "gin_trgm_ops"}),
+    )))
+
+
+_contact_search_indexes()
+
+
 class Notification(Base):
     """An in-app notification (the default target of the ``segments_notify`` hook)."""
 

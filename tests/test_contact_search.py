@@ -1,5 +1,6 @@
 """Searching an account's contacts: by full name, email, mobile or external id, ignoring case;
-a match never runs from one field into the next, and LIKE's wildcards are plain characters."""
+every word of the search matches, a match never runs from one field into the next, and LIKE's
+wildcards are plain characters."""
 
 import pytest
 import sqlalchemy as sa
@@ -36,7 +37,8 @@ def _found(state, account, text):
     ("crm-100%_X", [5]),              # an external id: % and _ are plain characters here
     ("%", [5]),
     ("First50", [12]),                # a contact without mobile, email or external id
-    ("example.com\t+1415", []),      # a tab is a space: no match across email and mobile
+    ("example.com+1415", []),         # no match runs across email and mobile
+    ("last3\tfirst3", [3]),           # a tab is a space between two words
     ("nobody", []),
     ("\x01\t", list(range(13))),    # only control characters: no search at all, every contact
 ])

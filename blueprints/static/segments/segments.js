@@ -329,4 +329,12 @@
     };
     if (progress.getAttribute("data-ended") !== "1") { tick(); }
   }
+
+  /* ---------------------------------------------------------------- contacts list */
+  /* choosing another order shows the first page of the list in that order */
+  $all("select[data-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
+    });
+  });
 }());
