@@ -25,7 +25,7 @@ from .. import forget, memberships, segments
 from ..contact_query import ContactFilter, count_contacts, existing_contact_ids, list_contacts
 from ..errors import NotFound, SegmentsError
 from ..extension import get_state
-from . import schemas
+from . import request_limits, schemas
 from .api_imports import imports_blp
 from .openapi_pages import document_page_endpoints
 from .csrf import changes_nothing, check_api_request, session_token
@@ -40,6 +40,8 @@ blp = Blueprint(
 )
 # The import endpoints (issue 3) live in .api_imports, nested here so they share the error handlers.
 blp.register_blueprint(imports_blp, url_prefix="/imports")
+# Size and shape of request bodies, checked before any before_request (see .request_limits).
+request_limits.guard(blp)
 # Every state-changing request needs the session's token in X-CSRFToken (see .csrf), and every
 # answer carries the plugin's security headers; both apply to the nested import endpoints too.
 blp.before_request(check_api_request)
