@@ -12,7 +12,7 @@ from contact_segments.contact_query import list_contacts
 from contact_segments.errors import NotFound, SegmentsError
 
 from .ui_common import current_scope, int_or_none, page_size, redisplays, render, say
-from .ui_contacts import delete_confirmation, permissions_of
+from .ui_contacts import contacts, delete_confirmation, permissions_of
 from .ui_i18n import _, ngettext
 from .ui_messages import describe
 from .ui_selection import ListFilter, Selection, count_matching
@@ -24,10 +24,11 @@ def _contacts_url(list_filter=None, **extra):
 
 
 def _gone(error):
-    """The 404 page of a segment that is not in the account (someone deleted it, or it is
-    another account's: the two look the same), with the way back to the contacts."""
-    return render("segments/error.html", status=404, message=describe(error, what="segment"),
-                  status_code=404)
+    """A 404 for a segment that is not in the account (someone deleted it, or it is another
+    account's: the two look the same): the up-to-date contacts list, saying so."""
+    say(describe(error, what="segment"), "error")
+    page, _ = contacts()
+    return page, 404
 
 
 def _find(scope, segment_id):
