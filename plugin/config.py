@@ -51,6 +51,10 @@ DEFAULTS = {
     # Import limits.
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 50 * 1024 * 1024,
     "SEGMENTS_IMPORT_MAX_ROWS": 1_048_576,
+    # Most bytes a request to the plugin's pages and API may send; a larger one is refused (413)
+    # before its body is read, or cut off while it arrives. None: SEGMENTS_IMPORT_MAX_FILE_BYTES
+    # plus 1 MiB for the rest of the form, but no more than the host's MAX_CONTENT_LENGTH.
+    "SEGMENTS_MAX_REQUEST_BYTES": None,
     "SEGMENTS_IMPORT_BATCH_SIZE": 5000,
     # Rows per part: parts of a file are validated in parallel by the workers (one job each).
     "SEGMENTS_IMPORT_PART_ROWS": 20000,
