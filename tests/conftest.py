@@ -4,7 +4,9 @@ contacts, and an event recorder registered as a host plugin.
 Every test that uses ``app`` runs once per database: SQLite always, PostgreSQL when
 ``SEGMENTS_TEST_POSTGRES_URL`` names a server (``.ci/run`` starts one and sets it, and sets
 ``SEGMENTS_TEST_REQUIRE_SERVERS=1`` so that a missing server fails instead of skipping).
-Each pytest process gets its own PostgreSQL database, dropped at the end.
+Each pytest process gets its own SQLite file and PostgreSQL database (dropped at the end); the
+``app`` fixture empties their tables after each test and reuses the app of an earlier test with
+the same config when that test left it unchanged (see ``app_reuse.py``).
 """
 
 import contextlib
@@ -19,7 +21,10 @@ from contact_segments.demo import create_app
 from contact_segments.demo.models import Account, User, db
 from contact_segments.hooks.markers import hookimpl
 from contact_segments.jobs import wait_for_background_imports
+from contact_segments.migrate import upgrade
 from contact_segments.models import Contact, VERSION_TABLE, metadata as plugin_metadata
+
+from app_reuse import AppShelf
 
 POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
@@ -59,16 +64,21 @@ def postgres_database_url():
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_database_url(tmp_path_factory):
+    """A SQLite file for this pytest process."""
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'segments-test.sqlite'}"
+
+
 DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request, tmp_path):
-    """The URL of an empty database of each kind (SQLite file, PostgreSQL)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'segments-test.sqlite'}"
-    else:
-        yield request.getfixturevalue("postgres_database_url")
+def database_url(request):
+    """The URL of this process's database of each kind (SQLite file, PostgreSQL), its tables
+    empty: the ``app`` fixture empties them after each test."""
+    fixture = "sqlite_database_url" if request.param == "sqlite" else "postgres_database_url"
+    return request.getfixturevalue(fixture)
 
 
 def _empty_all_tables(engine):
@@ -123,6 +133,9 @@ def app_config():
     return {}
 
 
+_app_shelf = AppShelf()
+
+
 @pytest.fixture
 def app(database_url, app_config):
     """The demo host with the plugin, on an empty database, inside an app context."""
@@ -134,15 +147,28 @@ def app(database_url, app_config):
         "SECRET_KEY": "test-secret",
         **app_config,
     }
-    application = create_app(config)
+    # The demo app seeds its database when it is built (DEMO_SEED): such a test gets a new one.
+    key = None if config["DEMO_SEED"] else AppShelf.key(config)
+    shelved = _app_shelf.take(key)
+    if shelved is None:
+        application = create_app(config)
+        snapshot = AppShelf.snapshot(application)
+    else:
+        application, snapshot = shelved
+        with application.app_context():
+            upgrade(db.engine)  # an earlier test may have taken the plugin's tables down
+            db.create_all()
     with application.app_context():
         yield application
         # An in-process import may still run in its background thread: let it end before the
         # tables are emptied under it.
-        assert wait_for_background_imports(application, timeout=60), "an import thread did not end"
+        ended = wait_for_background_imports(application, timeout=60)
         db.session.remove()
         _empty_all_tables(db.engine)
         db.engine.dispose()
+    assert ended, "an import thread did not end"
+    if key is not None:
+        _app_shelf.put_back(key, application, snapshot)
 
 
 @pytest.fixture
