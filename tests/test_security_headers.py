@@ -3,6 +3,9 @@ a frame policy and a Content-Security-Policy on pages, API answers, static files
 pages (the host's own pages and headers are left alone); the demo host's session cookie is
 ``SameSite=Lax``; a wrong method on an API path answers 405 with ``Allow``, not 404."""
 
+import re
+from pathlib import Path
+
 import flask
 import pytest
 
@@ -10,6 +13,11 @@ from contact_segments import Segments
 from contact_segments.config import DEFAULTS
 
 API = "/api/segments"
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted([*(ROOT / "blueprints" / "templates").rglob("*.html"),
+                    *(ROOT / "plugin" / "demo" / "templates").rglob("*.html")])
+JINJA_TAG = re.compile(r"{%.*?%}|{#.*?#}", re.S)  # template code, not markup
+INLINE = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>|<style[\s>]|\sstyle\s*=\s*[\"']|\son[a-z]+\s*=\s*[\"']", re.I)
 
 
 @pytest.fixture
@@ -32,6 +40,21 @@ def test_the_default_policy_allows_only_the_sites_own_files():
     assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
     assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'self'"
     assert "unsafe-inline" not in DEFAULTS["SEGMENTS_CONTENT_SECURITY_POLICY"]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: path.name)
+def test_no_template_has_inline_script_style_or_handler(template):
+    """What the policy would block: the browser tests walk the main pages, this covers them all."""
+    assert INLINE.findall(JINJA_TAG.sub("", template.read_text(encoding="utf-8"))) == []
+
+
+def test_the_inline_check_sees_what_the_policy_blocks():
+    for blocked in ('<script>go()</script>', '<style>p{}</style>', '<p style="color:red">',
+                    '<select onchange="this.form.submit()">', "<a onclick='x()'>"):
+        assert INLINE.search(blocked), blocked
+    for allowed in ('<script src="/s.js" defer></script>', '{% macro actions(text, style="primary") %}',
+                    '<link rel="stylesheet" href="/s.css">'):
+        assert not INLINE.search(JINJA_TAG.sub("", allowed)), allowed
 
 
 def test_pages_api_static_files_and_errors_are_hardened(app, manager, scope_for):
