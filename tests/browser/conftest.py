@@ -26,6 +26,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from contact_segments.demo import create_app
+from contact_segments.jobs import queue_health
 from conftest import fresh_postgres_database  # the root tests/conftest.py
 
 CHROMIUM = os.environ.get("SEGMENTS_CHROMIUM", "/usr/bin/chromium")
@@ -105,10 +106,14 @@ def rq_server(browser_postgres_url):
     worker = subprocess.Popen(
         [flask, "--app", "contact_segments.demo", "segments", "worker", "--queue", queue],
         env=env, stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(0.5)
-    if worker.poll() is not None:
-        log.close()
-        pytest.fail(f"the RQ worker exited at once; see {log.name}")
+    # Wait until the worker listens on the queue (or fails to start), not for a guessed time.
+    deadline = time.monotonic() + 60
+    while queue_health({"SEGMENTS_REDIS_URL": REDIS_URL, "SEGMENTS_QUEUE_NAME": queue}).workers != 1:
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            log.close()
+            pytest.fail(f"the RQ worker did not start listening; see {log.name}")
+        time.sleep(0.05)
     live.worker = worker
     live.queue = queue
     yield live
