@@ -741,23 +741,27 @@ def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
     """
     header_line, header, total = 0, None, 0
     max_rows = limits.max_rows
-    last = None
+    trusted = counted_rows is not None and 0 < counted_rows <= max_rows
+    last = counted = None
     try:
+        if kind == "xlsx" and not trusted:
+            # Before openpyxl opens the workbook (it holds every shared string): this pass also
+            # refuses a cell longer than a row may be.
+            counted = count_xlsx_rows(source, stop_after=max_rows + 2,  # header + 1 too many
+                                      max_cell_chars=limits.max_row_chars)
         for record in records:
             cells = record[1]
             if _is_blank(cells):
                 continue
             if header is None:
                 header_line, header = record[0], map_header(cells)
-                if counted_rows is not None and 0 < counted_rows <= max_rows:
+                if trusted:
                     total = counted_rows
                     break
-                if kind == "xlsx":
-                    counted = count_xlsx_rows(source, stop_after=max_rows + 2)  # header + 1 too many
-                    if counted is not None:
-                        total = max(counted - 1, 0)
-                        _check_row_count(total, max_rows)
-                        break
+                if counted is not None:
+                    total = max(counted - 1, 0)
+                    _check_row_count(total, max_rows)
+                    break
                 continue
             total += 1
             last = record
@@ -809,14 +813,15 @@ class _EnoughRows(Exception):
     pass
 
 
-def count_xlsx_rows(source, stop_after=None):
+def count_xlsx_rows(source, stop_after=None, max_cell_chars=None):
     """Return the number of non-blank rows (header included) of the first sheet of an .xlsx,
     read from the sheet's XML with expat, or ``None`` when the workbook's layout is not the
     usual one (the caller then counts with openpyxl).
 
     A row counts when one of its cells has a value that is not only spaces, as openpyxl with
     ``data_only=True`` reads it: a formula without a cached value is blank, and a shared string
-    made of spaces is blank. Counting stops after ``stop_after`` rows.
+    made of spaces is blank. Counting stops after ``stop_after`` rows. A cell of more than
+    ``max_cell_chars`` characters (never held whole) raises :class:`_RowTooLong`.
     """
     from xml.parsers import expat
 
@@ -825,8 +830,8 @@ def count_xlsx_rows(source, stop_after=None):
             sheet = _first_sheet_path(archive, expat)
             if sheet is None:
                 return None
-            blank = _blank_shared_strings(archive, expat)
-            return _count_sheet_rows(archive, sheet, blank, stop_after, expat)
+            blank, long = _shared_string_kinds(archive, expat, max_cell_chars)
+            return _count_sheet_rows(archive, sheet, blank, long, stop_after, expat, max_cell_chars)
     except (zipfile.BadZipFile, KeyError, ValueError, expat.ExpatError, OSError, EOFError):
         return None
 
@@ -865,15 +870,18 @@ def _first_sheet_path(archive, expat):
     return None
 
 
-def _blank_shared_strings(archive, expat):
+def _shared_string_kinds(archive, expat, max_chars=None):
+    """Return ``(blank, long)``: the indexes of the shared strings that are empty or only spaces,
+    and ``{index: characters}`` of those longer than ``max_chars`` (no text is held whole)."""
     if "xl/sharedStrings.xml" not in archive.NameToInfo:
-        return frozenset()
-    blank, state = set(), {"index": 0, "text": [], "in_t": False, "phonetic": 0}
+        return frozenset(), {}
+    blank, long = set(), {}
+    state = {"index": 0, "chars": 0, "filled": False, "in_t": False, "phonetic": 0}
 
     def start(name, attrs):
         name = _local(name)
         if name == "si":
-            state["text"] = []
+            state["chars"], state["filled"] = 0, False
         elif name == "rPh":
             state["phonetic"] += 1
         elif name == "t" and not state["phonetic"]:
@@ -886,41 +894,70 @@ def _blank_shared_strings(archive, expat):
         elif name == "rPh":
             state["phonetic"] -= 1
         elif name == "si":
-            text = "".join(state["text"])
-            if not text or text.isspace():
+            if not state["filled"]:
                 blank.add(state["index"])
+            if max_chars is not None and state["chars"] > max_chars:
+                long[state["index"]] = state["chars"]
             state["index"] += 1
 
     def data(text):
         if state["in_t"]:
-            state["text"].append(text)
+            state["chars"] += len(text)
+            if not state["filled"] and text and not text.isspace():
+                state["filled"] = True
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = start, end
     parser.CharacterDataHandler = data
     _parse_member(archive, "xl/sharedStrings.xml", parser)
-    return frozenset(blank)
+    return frozenset(blank), long
 
 
-def _count_sheet_rows(archive, sheet, blank_strings, stop_after, expat):
-    state = {"count": 0, "filled": False, "type": None, "text": None}
+_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})(\d+)$")
+
+
+def _column_index(letters):
+    """The 0-based position of a spreadsheet column ("A" -> 0, "AB" -> 27)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _count_sheet_rows(archive, sheet, blank_strings, long_strings, stop_after, expat,
+                      max_chars=None):
+    state = {"count": 0, "filled": False, "type": None, "text": None, "chars": 0,
+             "row": 0, "column": -1}
+    limit = max_chars if max_chars is not None else float("inf")
+
+    def too_long(chars):
+        return _RowTooLong(state["row"], state["column"], chars)
 
     def start(name, attrs):
         name = _local(name)
         if name == "c":
             state["type"] = attrs.get("t")
+            reference = _CELL_REFERENCE.match(attrs.get("r", ""))
+            state["column"] = _column_index(reference[1]) if reference else state["column"] + 1
         elif name in ("v", "t"):
-            state["text"] = []
+            state["text"], state["chars"] = [], 0
         elif name == "row":
-            state["filled"] = False
+            state["filled"], state["column"] = False, -1
+            number = attrs.get("r", "")
+            state["row"] = int(number) if number.isdigit() else state["row"] + 1
 
     def end(name):
         name = _local(name)
         if name in ("v", "t") and state["text"] is not None:
+            if state["chars"] > limit:
+                raise too_long(state["chars"])
             text, state["text"] = "".join(state["text"]), None
             if name == "v" and state["type"] == "s":
-                filled = text.strip().isdigit() and int(text) not in blank_strings
+                index = int(text) if text.strip().isdigit() else None
+                if index in long_strings:
+                    raise too_long(long_strings[index])
+                filled = index is not None and index not in blank_strings
             else:
                 filled = bool(text) and not text.isspace()
             state["filled"] = state["filled"] or filled
@@ -931,7 +968,9 @@ def _count_sheet_rows(archive, sheet, blank_strings, stop_after, expat):
 
     def data(text):
         if state["text"] is not None:
-            state["text"].append(text)
+            state["chars"] += len(text)
+            if state["chars"] <= limit:
+                state["text"].append(text)
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True

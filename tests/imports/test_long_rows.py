@@ -127,3 +127,75 @@ def test_rows_within_the_limits_read_as_before(tmp_path):
     first, second = _read_all(path)
     assert (first.line, second.line) == (2, 3)
     assert first.raw[4] == note and first.problems == [] and second.cells["first_name"] == "Bob"
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        "</Types>"),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"),
+    "xl/workbook.xml": (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>"),
+}
+
+
+def _xlsx_with_long_cell(tmp_path, megabytes, inline):
+    """A workbook (written part by part, as a program may write one) whose cell C3 holds
+    ``megabytes`` MB of text that does not compress, as a shared string or inline in the sheet.
+    Excel itself never writes a cell over 32,767 characters."""
+    import base64
+    import os
+    import zipfile
+
+    big = base64.b64encode(os.urandom(megabytes * MIB * 3 // 4)).decode()
+    rows = [["Country Code", "First Name", "Last Name", "Email"],
+            ["US", "Ann", "Lee", "ann@example.com"], ["US", "Bob", big, "bob@example.com"]]
+    strings, cells = [], []
+    for number, row in enumerate(rows, start=1):
+        row_cells = []
+        for column, value in zip("ABCD", row):
+            if inline and value is big:
+                row_cells.append(f'<c r="{column}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
+            else:
+                row_cells.append(f'<c r="{column}{number}" t="s"><v>{len(strings)}</v></c>')
+                strings.append(value)
+        cells.append(f'<row r="{number}">{"".join(row_cells)}</row>')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts = {**_XLSX_PARTS,
+             "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{"".join(cells)}</sheetData></worksheet>',
+             "xl/sharedStrings.xml": f'<sst xmlns="{main}">{"".join(f"<si><t>{text}</t></si>" for text in strings)}</sst>'}
+    path = tmp_path / "long.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
+def test_a_workbook_written_part_by_part_reads_as_usual(tmp_path):
+    path = _xlsx_with_long_cell(tmp_path, 0, inline=False)
+    first, second = _read_all(path)
+    assert (first.line, first.cells["first_name"], second.cells["email"]) == (2, "Ann", "bob@example.com")
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["shared-string", "inline-string"])
+def test_an_xlsx_cell_longer_than_a_row_refuses_the_file_in_bounded_memory(tmp_path, inline):
+    path = _xlsx_with_long_cell(tmp_path, 8, inline)
+    refused, peak = _refusal_and_peak(lambda: _read_all(path))
+    assert refused.code == "cell_too_long"
+    assert refused.message.startswith("Line 3: a cell (column 3) has more than 8,")
+    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB reading an 8 MB .xlsx cell"
