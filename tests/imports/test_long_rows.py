@@ -37,50 +37,49 @@ def _refusal_and_peak(read):
     return caught.value, peak
 
 
-@pytest.mark.parametrize("megabytes", [8, 40])
-def test_one_huge_cell_refuses_the_file_with_line_and_column_in_bounded_memory(tmp_path, megabytes):
-    path = tmp_path / "huge_cell.csv"
+def _write(path, *parts):
+    """Write ``parts`` to ``path``: strings, or ``(string, times)`` for a string repeated."""
     with open(path, "w") as handle:
-        handle.write(HEADER + "US,Ann,Lee,ann@example.com\nUS,Bob,")
-        handle.write("x" * (megabytes * MIB))
-        handle.write(",bob@example.com\nUS,Cid,Ray,cid@example.com\n")
-    refused, peak = _refusal_and_peak(lambda: _read_all(path))
-    assert refused.code == "cell_too_long"
-    assert refused.message.startswith('Line 3: a cell (column "Last Name") has more than 2')
-    assert "limit of 10,000" in refused.message and "stray double quote" in refused.message
-    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB reading a {megabytes} MB cell"
+        for part in parts:
+            text, times = part if isinstance(part, tuple) else (part, 1)
+            handle.write(text * times)
+    return path
 
 
-def test_a_quoted_cell_over_many_short_lines_is_refused_in_bounded_memory(tmp_path):
-    path = tmp_path / "quoted.csv"
-    with open(path, "w") as handle:
-        handle.write(HEADER + 'US,Ann,Lee,"')
-        handle.write("a note,\n" * (2 * MIB))  # 16 MB over two million physical lines
-        handle.write('"\nUS,Bob,Lee,bob@example.com\n')
-    refused, peak = _refusal_and_peak(lambda: _read_all(path))
-    assert refused.code == "cell_too_long"
-    assert refused.message.startswith('Line 2: a cell (column "Email") has more than')
-    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
+# (file parts, refusal code, start of the message, row count trusted from the upload check)
+LONG_ROWS = {
+    "8 MB cell": ([HEADER, "US,Ann,Lee,ann@example.com\nUS,Bob,", ("x", 8 * MIB),
+                   ",bob@example.com\nUS,Cid,Ray,cid@example.com\n"],
+                  "cell_too_long", 'Line 3: a cell (column "Last Name") has more than 2', None),
+    "40 MB cell": ([HEADER, "US,Ann,Lee,ann@example.com\nUS,Bob,", ("x", 40 * MIB),
+                    ",bob@example.com\n"],
+                   "cell_too_long", 'Line 3: a cell (column "Last Name") has more than 2', None),
+    # 16 MB over two million physical lines, in one quoted cell
+    "quoted cell of short lines": ([HEADER, 'US,Ann,Lee,"', ("a note,\n", 2 * MIB),
+                                    '"\nUS,Bob,Lee,bob@example.com\n'],
+                                   "cell_too_long", 'Line 2: a cell (column "Email") has more than', None),
+    # one row: two million cells, each over two lines
+    "countless cells": ([HEADER, "US,Ann,Lee,ann@example.com,", ('"a\nb",', 2 * MIB), "\n"],
+                        "row_too_long", "Line 2 has more than 262,144 characters", None),
+    "huge header": (["Country Code,First Name,", ("y", 3 * MIB), "\nUS,Ann,Lee\n"],
+                    "cell_too_long", "Line 1: a cell (column 3) has more than", None),
+    # a worker trusts the row count of the upload check and reads the rows directly
+    "rows read after a trusted count": ([HEADER, "US,Ann,Lee,ann@example.com\nUS,Bob,", ("w", 2 * MIB),
+                                         ",b@example.com\n"],
+                                        "cell_too_long", "Line 3: a cell", 2),
+}
 
 
-def test_a_row_of_countless_small_cells_is_refused_in_bounded_memory(tmp_path):
-    path = tmp_path / "cells.csv"
-    with open(path, "w") as handle:
-        handle.write(HEADER + "US,Ann,Lee,ann@example.com,")
-        handle.write('"a\nb",' * (2 * MIB))  # one row: two million cells, each over two lines
-        handle.write("\n")
-    refused, peak = _refusal_and_peak(lambda: _read_all(path))
-    assert refused.code == "row_too_long"
-    assert refused.message.startswith("Line 2 has more than 262,144 characters")
-    assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
-
-
-def test_a_huge_header_is_refused_with_its_column_number(tmp_path):
-    path = tmp_path / "header.csv"
-    path.write_text("Country Code,First Name," + "y" * (3 * MIB) + "\nUS,Ann,Lee\n")
-    refused, peak = _refusal_and_peak(lambda: _read_all(path))
-    assert refused.code == "cell_too_long"
-    assert refused.message.startswith("Line 1: a cell (column 3) has more than")
+@pytest.mark.parametrize("parts, code, message, counted_rows", LONG_ROWS.values(), ids=LONG_ROWS.keys())
+def test_a_row_over_the_limit_refuses_the_file_naming_line_and_cell_in_bounded_memory(
+        tmp_path, parts, code, message, counted_rows):
+    path = _write(tmp_path / "long.csv", *parts)
+    refused, peak = _refusal_and_peak(lambda: _read_all(path, counted_rows=counted_rows))
+    assert refused.code == code
+    assert refused.message.startswith(message)
+    assert "stray double quote" in refused.message
+    if code == "cell_too_long":
+        assert "limit of 10,000" in refused.message
     assert peak < BOUNDED, f"peak {peak / MIB:.1f} MB"
 
 
@@ -94,15 +93,6 @@ def test_the_row_limit_is_configurable_and_a_long_cell_under_it_fails_only_its_r
     with pytest.raises(FileRefused) as caught:
         _read_all(path, ImportLimits(max_cell_chars=1000, max_row_chars=4000))
     assert caught.value.code == "cell_too_long" and "Line 2" in caught.value.message
-
-
-def test_rows_read_after_a_trusted_count_are_limited_too(tmp_path):
-    """A worker trusts the row count of the upload check and reads the rows directly."""
-    path = tmp_path / "trusted.csv"
-    path.write_text(HEADER + "US,Ann,Lee,ann@example.com\nUS,Bob," + "w" * (2 * MIB) + ",b@example.com\n")
-    refused, peak = _refusal_and_peak(lambda: _read_all(path, counted_rows=2))
-    assert refused.code == "cell_too_long" and refused.message.startswith("Line 3:")
-    assert peak < BOUNDED
 
 
 def test_a_long_first_line_does_not_break_the_delimiter_detection(tmp_path):
