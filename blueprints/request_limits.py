@@ -101,8 +101,10 @@ def read_body_within_limit(endpoint=None, values=None):
             request.form_data_parser_class = functools.partial(
                 request.form_data_parser_class, silent=False)
             request.form  # noqa: B018 - parse the form now
-        else:
-            request.get_data(cache=True)
+        elif len(request.get_data(cache=True)) >= limit:
+            # A body sent without Content-Length is read up to the limit without complaint;
+            # reading on past it is what raises.
+            request.stream.read(1)
     except RequestEntityTooLarge:
         raise RequestTooLarge(limit, _largest_file(config, limit),
                               upload=request.mimetype == UPLOAD_TYPE) from None

@@ -202,6 +202,15 @@ def test_a_content_length_over_the_limit_is_refused_before_the_body_is_read(live
     assert "larger than the limit" in body
 
 
+def test_a_json_body_over_the_limit_is_a_request_too_large(live):
+    body = (b'{"name": "' + b"n" * (4 * MIB) + b'"}',)
+    status, _, answer, _ = live.send("POST", "/api/segments", [
+        "Content-Type: application/json", "Transfer-Encoding: chunked"], chunked(body))
+    assert status == 413
+    assert json.loads(answer)["code"] == "request_too_large"
+    assert live.read <= FILE_LIMIT + UPLOAD_OVERHEAD_BYTES + READ_SLACK
+
+
 def test_a_signed_in_upload_over_the_limit_is_cut_off_too(live, account):
     cookie, token = signed_in(live, account[1]["consultant"])
     status, _, body, _ = live.send(
