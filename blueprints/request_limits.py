@@ -108,11 +108,10 @@ def read_body_within_limit(endpoint=None, values=None):
     except RequestEntityTooLarge:
         raise RequestTooLarge(limit, _largest_file(config, limit),
                               upload=request.mimetype == UPLOAD_TYPE) from None
-    except (BadRequest, ValueError, OSError) as error:
+    except (BadRequest, ValueError, OSError):
         raise MalformedRequest(
             "The request could not be read: its body was cut short or is not well-formed "
-            f"{request.mimetype or 'data'} ({error.__class__.__name__}). Nothing was changed; "
-            "send it again.") from None
+            f"{request.mimetype or 'data'}. Nothing was changed; send it again.") from None
 
 
 def guard(blueprint, answer=None):
