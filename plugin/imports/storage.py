@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from .errors import FileRefused, RowIssue
 from .models import ImportChunk
-from .reading import SourceRow, cell_picker
+from .rows import SourceRow, cell_picker
 
 CHUNK_BYTES = 1024 * 1024
 

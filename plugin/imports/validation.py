@@ -251,7 +251,7 @@ def _too_long(line, key, length):
 
 
 def validate_row(source_row, default_region=None):
-    """Validate and normalize one :class:`~contact_segments.imports.reading.SourceRow`.
+    """Validate and normalize one :class:`~contact_segments.imports.rows.SourceRow`.
 
     ``default_region`` (an ISO code such as ``"US"``), when given, is used for a row whose
     Country Code is blank, with a warning; without it a blank Country Code is an error.

@@ -9,9 +9,8 @@ import pytest
 from openpyxl import Workbook
 
 from contact_segments.imports.errors import FileRefused
-from contact_segments.imports.reading import (
-    ImportLimits, count_rows, detect_encoding, guess_legacy_encoding, open_rows,
-)
+from contact_segments.imports.encoding import detect_encoding, guess_legacy_encoding
+from contact_segments.imports.reading import ImportLimits, count_rows, open_rows
 
 CORPUS = pathlib.Path(__file__).parent / "corpus"
 HEADER = ["Country Code", "First Name", "Last Name", "Mobile Number", "Email", "Segments"]
@@ -291,7 +290,8 @@ def test_cell_limit_is_configurable():
 
 
 def test_xlsx_fast_count_agrees_with_the_rows():
-    from contact_segments.imports.reading import _Source, count_xlsx_rows
+    from contact_segments.imports.upload_source import UploadSource
+    from contact_segments.imports.xlsx_row_count import count_xlsx_rows
 
     workbook = Workbook()
     sheet = workbook.active
@@ -309,7 +309,7 @@ def test_xlsx_fast_count_agrees_with_the_rows():
     assert result.header_line == 2
     assert [row.line for row in rows] == [3, 10, 11]
     assert result.total_rows == 3
-    assert count_xlsx_rows(_Source(io.BytesIO(data), ImportLimits())) == 4  # header included
+    assert count_xlsx_rows(UploadSource(io.BytesIO(data), ImportLimits())) == 4  # header included
     with pytest.raises(FileRefused) as caught:
         _read(data, "c.xlsx", ImportLimits(max_rows=2))
     assert caught.value.code == "too_many_rows"

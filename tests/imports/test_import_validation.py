@@ -6,7 +6,7 @@ import email_validator
 import pytest
 
 from contact_segments.imports.errors import RowIssue
-from contact_segments.imports.reading import SourceRow
+from contact_segments.imports.rows import SourceRow
 from contact_segments.imports.validation import (
     is_country_code, normalize_email, split_segment_names, validate_row, validate_rows,
 )

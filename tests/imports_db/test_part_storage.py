@@ -5,7 +5,8 @@ import json
 import zlib
 
 from contact_segments.imports.errors import RowIssue
-from contact_segments.imports.reading import HeaderMap, SourceRow
+from contact_segments.imports.columns import HeaderMap
+from contact_segments.imports.rows import SourceRow
 from contact_segments.imports.storage import (
     RowRecord, pack_source_rows, pack_validated_rows, unpack_raw_cells, unpack_source_rows,
     unpack_validated_records,
