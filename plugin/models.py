@@ -158,7 +158,12 @@ _contact_search_indexes()
 
 
 class Notification(Base):
-    """An in-app notification (the default target of the ``segments_notify`` hook)."""
+    """An in-app notification (the default target of the ``segments_notify`` hook).
+
+    ``kind``, ``import_id`` and ``params`` word it in the reader's language (see
+    :mod:`contact_segments.messages`); ``message`` is its English sentence, shown as it is when
+    ``params`` is ``NULL`` (a notice built by a host, or stored by an earlier version).
+    """
 
     __tablename__ = "segments_notification"
     __table_args__ = (sa.Index("ix_segments_notification_account_user", "account_id", "user_id", "id"),)
@@ -170,6 +175,10 @@ class Notification(Base):
     level: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="info")
     message: Mapped[str] = mapped_column(sa.Text, nullable=False)
     link: Mapped[str | None] = mapped_column(sa.String(500))
+    # The import it is about and the values its sentence speaks of (migration
+    # 0011_message_params; NULL on notifications stored before it).
+    import_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 

@@ -95,6 +95,9 @@ class Import(Base):
     # Why the file was refused or the import failed.
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
+    # The values ``error_message`` speaks of, to word it in any language (migration
+    # 0011_message_params; NULL before it: the English message is shown).
+    error_params: Mapped[dict | None] = mapped_column(sa.JSON)
     job_id: Mapped[str | None] = mapped_column(sa.String(64))
     # The lead carrying it (an RQ job id, or a process) and until when it is known to be alive
     # (migration 0008_import_lease; see contact_segments.imports.lease).
