@@ -16,6 +16,7 @@ from .audience import SegmentSummary
 from .contact_query import ContactFilter
 from .errors import Conflict, InvalidInput, NotFound, Vetoed
 from .ids import is_valid_id
+from .membership_rows import insert_members
 from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
 from .models import Membership, Segment
 from .names import (
@@ -157,8 +158,6 @@ def create(scope, name, contact_ids=(), contact_filter=None):
     existing segment; :class:`NotFound` for contact ids that are not the account's. Returns the
     new :class:`Segment`.
     """
-    from . import memberships
-
     scope.require("create")
     name = validate_name(name)
     session = scope.session
@@ -171,7 +170,7 @@ def create(scope, name, contact_ids=(), contact_filter=None):
         _flush_name(scope, name)
         added = 0
         if contact_ids or contact_filter is not None:
-            added = memberships.insert_members(scope, segment, contact_ids, contact_filter)
+            added = insert_members(scope, segment, contact_ids, contact_filter)
         scope.announce("segments_segment_created", SegmentCreated(
             account_id=scope.account_id, segment_id=segment.id, name=segment.name,
             member_count=added, actor_user_id=scope.actor.user_id,

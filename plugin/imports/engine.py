@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..memberships import adjust_member_count
+from ..membership_rows import adjust_member_count
 from ..models import Membership, Segment, utcnow
 from ..names import segment_name_key
 from . import bulk
