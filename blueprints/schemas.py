@@ -9,8 +9,8 @@ the services, so the API, the CLI and the pages all apply the same ones. Written
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-#: The largest id the database columns hold (64-bit signed); larger numbers are never an id.
-MAX_ID = 2**63 - 1
+from contact_segments.ids import MAX_ID
+
 #: Contact ids one request may name; use a ``filter`` to select more.
 MAX_IDS_PER_REQUEST = 10_000
 #: Segment ids one filter or audience may name.

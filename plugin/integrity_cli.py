@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import forget, integrity
-from .cli import ID, OneLineCommand, account_command, segments_cli
+from .cli_group import ID, OneLineCommand, account_command, segments_cli
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 

@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 
 from .. import jobs
 from ..actor import Actor
-from ..cli import ID, OneLineCommand, account_command, segments_cli
+from ..cli_group import ID, OneLineCommand, account_command, segments_cli
 from ..errors import InvalidInput
 from . import retention, service
 from .models import REFUSED, Import
