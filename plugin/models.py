@@ -6,37 +6,15 @@ foreign key into the host's tables. ``segments_membership.contact_id`` has no fo
 because the contact table may be the host's own (see :mod:`contact_segments.contacts`).
 """
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-TABLE_PREFIX = "segments_"
-VERSION_TABLE = "segments_alembic_version"
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-# 64-bit ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-def utcnow():
-    """Return the current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of the plugin's models (separate from the host's ``db.Model``)."""
-
-    metadata = metadata
+from .imports import models as import_models  # noqa: F401  (the import tables, on the same metadata)
+from .model_base import (  # noqa: F401  (re-exported: hosts and migrations read them here)
+    NAMING_CONVENTION, TABLE_PREFIX, VERSION_TABLE, Base, BigId, metadata, utcnow,
+)
 
 
 class Segment(Base):
@@ -182,7 +160,3 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-
-# The import tables live on the same metadata (registered here so every importer of this module,
-# Alembic's environment included, sees them).
-from .imports import models as import_models  # noqa: E402,F401

@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..models import Base, BigId, utcnow
+from ..model_base import Base, BigId, utcnow
 
 #: Status of an import, in the order it goes through them.
 UPLOADED, QUEUED, RUNNING, FINISHED, FAILED, REFUSED = (
