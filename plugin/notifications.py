@@ -1,0 +1,36 @@
+"""The in-app notifications of a user (table ``segments_notification``): the unread ones, and
+marking one read. The default ``segments_notify`` hook stores them; a host that routes notices to
+its own system leaves the table empty.
+"""
+
+import sqlalchemy as sa
+
+from .errors import NotFound
+from .models import Notification, utcnow
+
+
+def _mine(scope):
+    actor = scope.actor
+    return [Notification.account_id == actor.account_id, Notification.user_id == actor.user_id]
+
+
+def unread(scope, after_id=None, limit=5):
+    """The acting user's newest ``limit`` unread notifications (newer than ``after_id``), oldest
+    first."""
+    query = sa.select(Notification).where(*_mine(scope), Notification.read_at.is_(None))
+    if after_id is not None:
+        query = query.where(Notification.id > after_id)
+    rows = scope.session.execute(query.order_by(Notification.id.desc()).limit(limit)).scalars().all()
+    return list(reversed(rows))
+
+
+def mark_read(scope, notification_id):
+    """Mark the acting user's notification ``notification_id`` read and commit; any other id
+    (another user's, or none) raises :class:`NotFound`."""
+    marked = scope.session.execute(
+        sa.update(Notification).where(Notification.id == notification_id, *_mine(scope))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    scope.session.commit()
+    if not marked:
+        raise NotFound(f"There is no notification with id {notification_id} for this user.")
