@@ -6,15 +6,13 @@ of one import, and the JSON the drop-down's search box asks while the user types
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from flask import jsonify, request, url_for
 
 from contact_segments import segments
-from contact_segments.audience import SegmentSummary
+from contact_segments.audience import segments_of_contacts
 from contact_segments.contact_pages import NAME, NEWEST, OLDEST, read_page
 from contact_segments.errors import NotFound
-from contact_segments.imports.models import Import
-from contact_segments.models import Membership, Segment
+from contact_segments.imports.service import account_import
 from contact_segments.permissions import is_allowed
 
 from . import ui_phones
@@ -65,17 +63,7 @@ def segments_by_contact(scope, contact_ids):
         return {contact_id: hook.segments_contact_segments(account_id=scope.account_id,
                                                            contact_id=contact_id)
                 for contact_id in contact_ids}
-    found = {contact_id: [] for contact_id in contact_ids}
-    if contact_ids:
-        rows = scope.session.execute(
-            sa.select(Membership.contact_id, Segment.id, Segment.name, Segment.member_count)
-            .join(Segment, Membership.segment_id == Segment.id)
-            .where(Segment.account_id == scope.account_id, Membership.contact_id.in_(contact_ids))
-            .order_by(Segment.search_key, Segment.name_key)
-        )
-        for contact_id, *summary in rows:
-            found[contact_id].append(SegmentSummary(*summary))
-    return found
+    return segments_of_contacts(scope.session, scope.account_id, contact_ids)
 
 
 def _import_shown(scope, list_filter):
@@ -83,8 +71,7 @@ def _import_shown(scope, list_filter):
     import id that is not the account's is dropped from the filter, with a notice."""
     if list_filter.import_id is None:
         return None, list_filter, None
-    found = scope.session.execute(sa.select(Import).where(
-        Import.id == list_filter.import_id, Import.account_id == scope.account_id)).scalar_one_or_none()
+    found = account_import(scope, list_filter.import_id)
     if found is None:
         return None, replace(list_filter, import_id=None), _(
             "This import is not one of your account’s (or no longer exists): showing all contacts.")

@@ -10,10 +10,8 @@ so a bulk action touches exactly what the user saw.
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from contact_segments.contact_pages import OLDEST, ORDERS
-from contact_segments.contact_query import ContactFilter, where_clauses
+from contact_segments.contact_query import ContactFilter, count_contacts_up_to
 
 from .ui_common import int_list, int_or_none
 
@@ -88,12 +86,5 @@ def count_matching(scope, list_filter, segment=None, cap=COUNT_CAP):
     """
     if segment is not None and not list_filter.q and list_filter.import_id is None:
         return segment.member_count, True
-    mapping = scope.contacts
-    limited = (
-        sa.select(mapping.col("id"))
-        .where(*where_clauses(mapping, scope.account_id, list_filter.contact_filter()))
-        .limit(cap + 1)
-        .subquery()
-    )
-    count = scope.session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
-    return min(count, cap), count <= cap
+    return count_contacts_up_to(scope.session, scope.contacts, scope.account_id,
+                                list_filter.contact_filter(), cap)

@@ -159,3 +159,19 @@ def contact_segments(session, mapping, account_id, contact_id):
         .order_by(Segment.search_key, Segment.name_key)
     )
     return [SegmentSummary(*row) for row in rows]
+
+
+def segments_of_contacts(session, account_id, contact_ids):
+    """Return ``{contact_id: [SegmentSummary, ...]}`` for ``contact_ids`` of the account (each
+    list sorted by name, empty for a contact in no segment), read in one query."""
+    found = {contact_id: [] for contact_id in contact_ids}
+    if found:
+        rows = session.execute(
+            sa.select(Membership.contact_id, Segment.id, Segment.name, Segment.member_count)
+            .join(Segment, Membership.segment_id == Segment.id)
+            .where(Segment.account_id == account_id, Membership.contact_id.in_(list(found)))
+            .order_by(Segment.search_key, Segment.name_key)
+        )
+        for contact_id, *summary in rows:
+            found[contact_id].append(SegmentSummary(*summary))
+    return found

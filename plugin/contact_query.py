@@ -62,6 +62,19 @@ def count_contacts(session, mapping, account_id, contact_filter):
     return session.execute(query).scalar_one()
 
 
+def count_contacts_up_to(session, mapping, account_id, contact_filter, cap):
+    """Return ``(count, exact)``: how many contacts match ``contact_filter``, counting no further
+    than ``cap`` (``exact`` is False when more match), so a count over millions stays fast."""
+    limited = (
+        sa.select(mapping.col("id"))
+        .where(*where_clauses(mapping, account_id, contact_filter))
+        .limit(cap + 1)
+        .subquery()
+    )
+    count = session.execute(sa.select(sa.func.count()).select_from(limited)).scalar_one()
+    return min(count, cap), count <= cap
+
+
 def list_contacts(session, mapping, account_id, contact_filter, *, after_id=None, limit=50):
     """Return one page of matching contacts, ordered by id, starting after ``after_id``.
 

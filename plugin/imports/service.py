@@ -67,12 +67,18 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
     return imp
 
 
+def account_import(scope, import_id):
+    """Return import ``import_id`` of the scope's account, or ``None``; no permission check (the
+    contacts list shows an import's contacts to whoever may see the contacts)."""
+    return scope.session.execute(
+        sa.select(Import).where(Import.id == import_id, Import.account_id == scope.account_id)
+    ).scalar_one_or_none()
+
+
 def get_import(scope, import_id):
     """Return import ``import_id`` of the scope's account, or raise :class:`NotFound`."""
     scope.require("import")
-    imp = scope.session.execute(
-        sa.select(Import).where(Import.id == import_id, Import.account_id == scope.account_id)
-    ).scalar_one_or_none()
+    imp = account_import(scope, import_id)
     if imp is None:
         raise NotFound(f"There is no import with id {import_id} in this account.")
     return imp
