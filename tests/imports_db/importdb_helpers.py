@@ -91,6 +91,23 @@ def age_import(session, import_id, by=timedelta(hours=1)):
     session.commit()
 
 
+def descendants(pid):
+    """The pids of every process below ``pid`` (from /proc)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
-from importdb_helpers import contacts_of, flask_process, import_record, member_counts_are_exact, wait_until
+from importdb_helpers import (
+    contacts_of, descendants, flask_process, import_record, member_counts_are_exact, wait_until,
+)
 
 from contact_segments import segments
 from contact_segments.demo.models import db
@@ -153,27 +155,11 @@ def driving_worker(import_id, running):
     """The worker of ``running`` whose connection holds the import's driver lock (or None)."""
     name = db.session.execute(sa.text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :space AND l.objid = :id"),
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :space AND l.objid = :id "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
         {"space": _DRIVER_LOCK_SPACE, "id": import_id}).scalar_one_or_none()
     db.session.commit()
     return next((worker for worker in running if worker.name == name), None)
-
-
-def descendants(pid):
-    """The pids of every process below ``pid`` (from /proc)."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def kill(worker):
@@ -216,9 +202,12 @@ class Recovery:
               f"status while the lease had lapsed: {sorted(set(self.lapsed_reads)) or 'never seen'}")
 
 
-def follow(import_id, at_stop, stopped_lead, scope, state, moved, timeout=300):
-    """Watch the import until it ends, from the moment a worker stopped (``at_stop``: its
-    :class:`Progress` then); ``moved(now, then)`` says when it made progress again."""
+def recover(import_id, at_stop, stopped_lead, state, moved, what, timeout=300):
+    """Watch the import from the moment a worker stopped (``at_stop``: its :class:`Progress`
+    then) until it ends; print and return the :class:`Recovery`. ``moved(now, then)`` says when
+    it made progress again, which must come within :data:`RECOVERY_LIMIT` seconds; meanwhile,
+    whenever its lease has lapsed, its status must read recovering (never stalled, never silent).
+    """
     started = time.monotonic()
     recovery = Recovery()
     while True:
@@ -229,14 +218,19 @@ def follow(import_id, at_stop, stopped_lead, scope, state, moved, timeout=300):
         if recovery.new_lead is None and now.lead != stopped_lead and not now.lease_lapsed:
             recovery.new_lead = elapsed
         if now.lease_lapsed and now.status == "running":
-            record = import_record(import_id)
-            recovery.lapsed_reads.append(liveness.condition(record, state) or "moving")
+            recovery.lapsed_reads.append(liveness.condition(import_record(import_id), state) or "moving")
             db.session.commit()
         if now.status in ENDED:
             recovery.finished = elapsed
-            return recovery
+            break
+        assert recovery.progress is not None or elapsed < RECOVERY_LIMIT, (
+            f"no progress within {RECOVERY_LIMIT} s after the worker stopped: {now}")
         assert elapsed < timeout, f"the import did not end within {timeout} s: {now}"
         time.sleep(0.1)
+    recovery.report(what)
+    assert recovery.progress < RECOVERY_LIMIT
+    assert set(recovery.lapsed_reads) <= {liveness.RECOVERING}
+    return recovery
 
 
 def rows_moved(now, then):
@@ -278,10 +272,8 @@ def test_a_worker_killed_while_the_file_is_cut_into_parts(workers, scope_for, st
     at_kill = progress(import_id)
     assert at_kill.parts_stored < at_kill.parts_total, "the file was read before the kill landed"
 
-    recovery = follow(import_id, at_kill, at_kill.lead, scope_for(), state, parts_moved)
-    recovery.report(f"killed while reading ({at_kill.parts_stored} of {at_kill.parts_total} parts stored)")
-    assert recovery.progress is not None and recovery.progress < RECOVERY_LIMIT
-    assert set(recovery.lapsed_reads) <= {liveness.RECOVERING}  # never "stalled", never silent
+    recover(import_id, at_kill, at_kill.lead, state, parts_moved,
+            f"killed while reading ({at_kill.parts_stored} of {at_kill.parts_total} parts stored)")
     assert_exact(import_id, account[0], rows)
 
 
@@ -301,14 +293,36 @@ def test_a_worker_killed_mid_apply(workers, scope_for, state, import_file, accou
     kill(victim)
     at_kill = progress(import_id)
 
-    recovery = follow(import_id, at_kill, lead if victim_led else None, scope_for(), state, rows_moved)
-    recovery.report(f"killed mid-apply at row {at_kill.rows_done:,} ({'the lead' if victim_led else 'a helper'})")
-    assert recovery.progress is not None and recovery.progress < RECOVERY_LIMIT
-    assert set(recovery.lapsed_reads) <= {liveness.RECOVERING}
+    recover(import_id, at_kill, lead if victim_led else None, state, rows_moved,
+            f"killed mid-apply at row {at_kill.rows_done:,} ({'the lead' if victim_led else 'a helper'})")
     assert_exact(import_id, account[0], rows)
 
 
-def test_a_worker_killed_in_the_last_part_with_nothing_else_queued(
+def test_a_worker_killed_applying_the_last_part(workers, scope_for, state, import_file, account):
+    running = workers(2)
+    rows = 60_000
+    import_id = start_import(scope_for(), import_file(rows))
+
+    def applying_the_last_part():
+        now = progress(import_id)
+        in_last_part = now.parts_total and (now.parts_total - 1) * 20_000 + 5000 <= now.rows_done < rows
+        driver = driving_worker(import_id, running) if in_last_part else None
+        return (now, driver) if driver else None
+
+    at_kill, victim = wait_until(applying_the_last_part, timeout=240, interval=0.02,
+                                 what="a worker to apply the last part")
+    lead = progress(import_id).lead
+    victim_led = worker_running(lead, running) is victim
+    kill(victim)
+    at_kill = progress(import_id)
+
+    recover(import_id, at_kill, lead if victim_led else None, state, rows_moved,
+            f"killed applying the last part at row {at_kill.rows_done:,} "
+            f"({'the lead' if victim_led else 'a helper'})")
+    assert_exact(import_id, account[0], rows)
+
+
+def test_the_lead_killed_in_the_last_part_with_nothing_else_queued(
         workers, scope_for, state, import_file, account, queue_name):
     from redis import Redis
     from rq import Queue
@@ -332,11 +346,9 @@ def test_a_worker_killed_in_the_last_part_with_nothing_else_queued(
     kill(first)
     at_kill = progress(import_id)
 
-    recovery = follow(import_id, at_kill, at_kill.lead, scope_for(), state, rows_moved)
-    recovery.report(f"the lead killed in the last part at row {at_kill.rows_done:,}, nothing else queued")
-    assert recovery.progress is not None and recovery.progress < RECOVERY_LIMIT
+    recovery = recover(import_id, at_kill, at_kill.lead, state, rows_moved,
+                       f"the lead killed in the last part at row {at_kill.rows_done:,}, nothing else queued")
     assert recovery.new_lead is not None and recovery.new_lead < RECOVERY_LIMIT
-    assert set(recovery.lapsed_reads) <= {liveness.RECOVERING}
     assert_exact(import_id, account[0], rows)
 
 
@@ -353,9 +365,7 @@ def test_the_database_terminates_the_workers_connections(workers, scope_for, sta
     assert sum(terminate_connections(worker) for worker in running) >= 2  # a database failover
     at_cut = progress(import_id)
 
-    recovery = follow(import_id, at_cut, None, scope_for(), state, rows_moved)
-    recovery.report(f"every worker connection terminated at row {at_cut.rows_done:,}")
-    assert recovery.progress is not None and recovery.progress < RECOVERY_LIMIT
-    assert set(recovery.lapsed_reads) <= {liveness.RECOVERING}
+    recover(import_id, at_cut, None, state, rows_moved,
+            f"every worker connection terminated at row {at_cut.rows_done:,}")
     assert_exact(import_id, account[0], rows)
     assert all(worker.alive for worker in running)  # the workers themselves carried on

@@ -16,8 +16,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from importdb_helpers import (
-    contacts_of, csv_bytes, flask_process, import_record, member_counts_are_exact, memberships_of,
-    outcomes_of, row, wait_until,
+    contacts_of, csv_bytes, descendants, flask_process, import_record, member_counts_are_exact,
+    memberships_of, outcomes_of, row, wait_until,
 )
 
 from contact_segments import segments
@@ -74,21 +74,6 @@ def ended(import_id):
     record = import_record(import_id)
     db.session.commit()
     return record.status in ENDED and record
-
-
-def children_of(pid):
-    """The pids of the direct children of process ``pid`` (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 @pytest.fixture
@@ -160,7 +145,7 @@ def test_a_killed_work_horse_is_retried_and_the_import_resumes(
     def applying():
         record = import_record(imp.id)
         db.session.commit()
-        return record.rows_done >= 60 and children_of(worker.pid)
+        return record.rows_done >= 60 and descendants(worker.pid)
 
     horses = wait_until(applying, timeout=60, what="the import to apply 60 rows")
     for horse in horses:
