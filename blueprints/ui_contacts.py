@@ -116,7 +116,7 @@ def contacts():
         total, exact = len(rows), True  # every match is on this page: nothing to count
     else:
         total, exact = count_matching(scope, list_filter, segment, cap=COUNT_CAP)
-    position = locate(scope, list_filter, page, requested_position(request.args), total, exact, COUNT_CAP)
+    position = locate(scope, list_filter, page, requested_position(request.args), total, exact)
     seg_q = (request.args.get("seg_q") or "").strip()
     return render(
         "segments/contacts.html",

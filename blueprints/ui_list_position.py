@@ -5,7 +5,7 @@ Keyset pages do not know their rank by themselves, so the links carry it: ``star
 the page's first contact, counted from the top) on pages reached from the first one, ``back``
 (how many contacts follow the page) on pages reached from the last one. Where the total is
 exact a ``back`` becomes a ``start``. A link without either (written before this existed) has its
-rank counted, up to the count cap.
+rank counted, up to :data:`RANK_COUNT_CAP` contacts before it (else the page shows no rank).
 """
 
 from dataclasses import dataclass
@@ -16,6 +16,9 @@ from contact_segments.contact_pages import count_before
 
 from .ui_common import int_or_none
 from .ui_i18n import _, number
+
+#: How many contacts before a page a link without a rank may count to find it.
+RANK_COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ def requested_position(args):
                     back=back if back is not None and back >= 0 else None)
 
 
-def locate(scope, list_filter, page, asked, total, exact, cap):
+def locate(scope, list_filter, page, asked, total, exact):
     """The :class:`Position` of ``page`` (a :class:`~contact_segments.contact_pages.ContactPage`)."""
     shown = len(page.rows)
     if not page.has_before:
@@ -48,8 +51,8 @@ def locate(scope, list_filter, page, asked, total, exact, cap):
     if back is not None:
         return Position(start=total - back - shown + 1) if exact else Position(back=back)
     counted = count_before(scope.session, scope.contacts, scope.account_id, list_filter.contact_filter(),
-                           list_filter.sort, page.rows[0]["id"], cap)
-    return Position(start=counted + 1) if counted < cap else Position()
+                           list_filter.sort, page.rows[0]["id"], RANK_COUNT_CAP)
+    return Position(start=counted + 1) if counted < RANK_COUNT_CAP else Position()
 
 
 def position_label(position, shown, total, exact):

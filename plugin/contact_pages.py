@@ -58,14 +58,25 @@ def _beyond(keys, values, backwards):
     return columns < bound if descending else columns > bound
 
 
-def page_query(mapping, account_id, contact_filter, order, *, size, beyond=None, backwards=False):
+def page_query(mapping, account_id, contact_filter, order, *, size, cursor=None, backwards=False):
     """The SELECT of ``size`` matching contacts in ``order`` (reversed when ``backwards``), after
-    the keyset clause ``beyond`` when given."""
+    the contact whose sort values are ``cursor`` when given.
+
+    A search sorted by name finds its matches first (through the search index) and sorts them
+    then: walking the name index and testing each contact would read every name before the
+    matches, which sit together ("João..." after every "A" to "Jo" name: 2.7 s at a million)."""
     keys = _keys(mapping, order)
-    columns = [column.label(name) for name, column in mapping.columns.items()]
-    query = sa.select(*columns).where(*where_clauses(mapping, account_id, contact_filter))
-    if beyond is not None:
-        query = query.where(beyond)
+    clauses = where_clauses(mapping, account_id, contact_filter)
+    if order == NAME and contact_filter.search.strip():
+        matches = (sa.select(*(column.label(name) for name, column in mapping.columns.items()),
+                             keys[0][0].label("sort_key"))
+                   .where(*clauses).cte("matches").prefix_with("MATERIALIZED", dialect="postgresql"))
+        query = sa.select(*(matches.c[name] for name in mapping.columns))
+        keys = [(matches.c.sort_key, False), (matches.c.id, False)]
+    else:
+        query = sa.select(*(column.label(name) for name, column in mapping.columns.items())).where(*clauses)
+    if cursor is not None:
+        query = query.where(_beyond(keys, cursor, backwards))
     return query.order_by(*(
         expression.desc() if descending != backwards else expression.asc() for expression, descending in keys
     )).limit(size)
@@ -81,8 +92,7 @@ def read_page(session, mapping, account_id, contact_filter, order=OLDEST, *, aft
     cursor = after if after is not None else before
     values = None if cursor is None else _cursor_values(session, mapping, account_id, keys, cursor)
     backwards = last or (before is not None and values is not None)
-    beyond = None if values is None else _beyond(keys, values, backwards)
-    query = page_query(mapping, account_id, contact_filter, order, size=size + 1, beyond=beyond,
+    query = page_query(mapping, account_id, contact_filter, order, size=size + 1, cursor=values,
                        backwards=backwards)
     rows = [dict(row._mapping) for row in session.execute(query)]
     more = len(rows) > size

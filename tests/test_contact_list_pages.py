@@ -113,6 +113,19 @@ def test_sort_by_name_ignores_case_and_accents(client, account):
     assert 'name="sort"' in html and '<option value="name" selected>' in html
 
 
+def test_a_search_sorted_by_name_pages_both_ways(client, account, make_contacts):
+    ids = make_contacts(account[0], 40)  # First0..First39: "first1" finds First1 and First10..19
+    rows = db.session.execute(sa.select(Contact.id, Contact.first_name, Contact.last_name)
+                              .where(Contact.id.in_(ids))).all()
+    expected = [row.id for row in sorted(rows, key=lambda row: (fold(f"{row.first_name} {row.last_name}"), row.id))
+                if "first1" in fold(row.first_name)]
+    html = get(client, "/segments/?sort=name&q=first1")
+    assert shown(html) == expected[:10] and position(html) == "1–10 of 11"
+    html = get(client, link(html, "next-page"))
+    assert shown(html) == expected[10:] and position(html) == "11–11 of 11"
+    assert shown(get(client, link(html, "previous-page"))) == expected[:10]
+
+
 def test_old_links_with_after_still_work(client, account, make_contacts):
     ids = make_contacts(account[0], 25)
     html = get(client, f"/segments/?after={ids[9]}")
