@@ -181,15 +181,16 @@ def _postgresql_sql(expression):
 
 
 def search_index_statements(mapping, search_index=None, name_index=None):
-    """The PostgreSQL statements that create the search index (trigrams; needs the ``pg_trgm``
-    extension) and the name-order index on ``mapping``'s table: what migration
-    ``0010_contact_search_index`` runs for ``segments_contact``, for a host that brings its own
-    contact table (``CREATE INDEX IF NOT EXISTS``; add ``CONCURRENTLY`` on a busy table)."""
+    """The PostgreSQL statements that create the search index (trigrams: the ``pg_trgm``
+    extension, created first if missing) and the name-order index on ``mapping``'s table: what
+    migration ``0010_contact_search_index`` runs for ``segments_contact``, for a host that brings
+    its own contact table (``CREATE INDEX IF NOT EXISTS``; add ``CONCURRENTLY`` on a busy table)."""
     quote = postgresql.dialect().identifier_preparer.quote
     table = mapping.table.name
     search_index = search_index or f"ix_{table}_segments_search"
     name_index = name_index or f"ix_{table}_segments_name"
     return [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         f"CREATE INDEX IF NOT EXISTS {quote(search_index)} ON {quote(table)} "
         f"USING gin (({_postgresql_sql(search_document(mapping))}) gin_trgm_ops)",
         f"CREATE INDEX IF NOT EXISTS {quote(name_index)} ON {quote(table)} "

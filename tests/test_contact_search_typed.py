@@ -188,3 +188,47 @@ def test_search_works_where_extensions_cannot_be_created(postgres_database_url):
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
                 connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
             admin.dispose()
+
+
+def test_a_hosts_table_gets_the_indexes_the_docs_print(database_url):
+    """docs/host-integration.md: the statements of search_index_statements for a host's own
+    contact table create indexes that its searches and name order then read (PostgreSQL)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("indexes of PostgreSQL")
+    from test_host_integration import _host_app
+    from contact_segments import migrate
+    from contact_segments.contact_pages import page_query
+    from contact_segments.contact_search import search_clause, search_index_statements
+
+    app, host_db, Customer, _ = _host_app(database_url)
+    with app.app_context():
+        host_db.create_all()
+        migrate.upgrade(host_db.engine)
+        try:
+            mapping = app.extensions["segments"].contacts
+            statements = search_index_statements(mapping)
+            for statement in statements:
+                host_db.session.execute(sa.text(statement))
+            host_db.session.add(Customer(dealer_id=7, given_name="João", family_name="Araújo",
+                                         phone_e164="+14155551011"))
+            host_db.session.commit()
+            plans = []
+            for query in (sa.select(mapping.col("id")).where(search_clause(mapping, "araujo")),
+                          page_query(mapping, 7, ContactFilter(), "name", size=50)):
+                compiled = str(query.compile(dialect=host_db.engine.dialect, compile_kwargs={"literal_binds": True}))
+                host_db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+                plans.append("\n".join(host_db.session.connection().exec_driver_sql("EXPLAIN " + compiled).scalars()))
+            host_db.session.rollback()
+            assert "ix_host_customer_segments_search" in plans[0]
+            assert "ix_host_customer_segments_name" in plans[1]
+            found = list_contacts(host_db.session, mapping, 7, ContactFilter(search="(415) 555-1011"))
+            assert [row["first_name"] for row in found] == ["João"]
+        finally:
+            host_db.session.rollback()
+            for name in ("ix_host_customer_segments_search", "ix_host_customer_segments_name"):
+                host_db.session.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))  # before segments_fold goes
+            host_db.session.commit()
+            host_db.session.remove()
+            migrate.downgrade(host_db.engine, "base")
+            host_db.drop_all()
+            host_db.engine.dispose()
