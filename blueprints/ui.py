@@ -14,14 +14,14 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from contact_segments.errors import SegmentsError, PermissionDenied
 
-from . import request_limits, ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
+from . import request_limits, ui_audience, ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
 from .csrf import check_page_request
 from .response_headers import add_security_headers
 from .ui_common import FORM_REDISPLAY, pop_messages, render
 from .ui_i18n import _, gettext, init_i18n, ngettext, refresh_locale
 from .ui_messages import describe
 
-PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications)
+PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications, ui_audience)
 # Which kind of object a page's 404 is about, by the id in its URL.
 NOT_FOUND_KINDS = {"segment_id": "segment", "import_id": "import", "notification_id": "notification"}
 
@@ -92,6 +92,7 @@ def init_ui(app, state):
     blueprint = Blueprint("segments", __name__, template_folder="templates", static_folder="static",
                           static_url_path="/static")
     init_i18n(app)
+    ui_audience.init_picker(app)
     # Choose the locale afresh for every request, even when a test or a host reuses one app
     # context for several requests (Flask-Babel caches it on ``g``).
     # Size and shape of request bodies, checked before any before_request (see .request_limits).

@@ -28,6 +28,7 @@ from contact_segments.models import Notification, utcnow
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "imports_db"))
 from importdb_helpers import age_import, csv_bytes, flask_process, row, wait_until  # noqa: E402
+from slow_batches import batches_slowed  # noqa: E402
 
 REDIS = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
 needs_redis = pytest.mark.skipif(not REDIS, reason="Redis not configured (set SEGMENTS_TEST_REDIS_URL)")
@@ -178,7 +179,7 @@ def test_a_killed_import_shows_as_stalled_and_resumes(app, api, account, databas
     path = tmp_path / "big.csv"
     path.write_bytes(csv_bytes(rows(120, "North")))
     process = flask_process({"SQLALCHEMY_DATABASE_URI": database_url, **BATCHES,
-                             "SEGMENTS_IMPORT_TEST_BATCH_DELAY": 0.1},
+                             "SLOW_BATCH_SECONDS": 0.1},
                             "import", path, "--account", account[0])
 
     def some_rows_done():
@@ -266,12 +267,12 @@ def test_a_preview_is_not_announced_as_the_import(app, api, account):
 
 
 def test_background_imports_can_be_joined(app, scope_for):
-    app.config["SEGMENTS_IMPORT_TEST_BATCH_DELAY"] = 0.05
     scope = scope_for("consultant")
     imp = service.create_import(scope, io.BytesIO(csv_bytes(rows(60))), "slow.csv")
-    service.start(scope, imp.id)
-    assert wait_for_background_imports(app, timeout=0.01) is False  # still applying its batches
-    assert wait_for_background_imports(app, timeout=60) is True
+    with batches_slowed(0.05):
+        service.start(scope, imp.id)
+        assert wait_for_background_imports(app, timeout=0.01) is False  # still applying its batches
+        assert wait_for_background_imports(app, timeout=60) is True
     db.session.expire_all()
     assert db.session.get(Import, imp.id).status == "finished"
     assert wait_for_background_imports(app, timeout=0) is True

@@ -25,7 +25,6 @@ import gc
 import math
 import pickle
 import tempfile
-import time
 
 import sqlalchemy as sa
 
@@ -268,7 +267,6 @@ def _drive_locked(state, import_id, job_meta):
         return _dry_run(state, imp, job_meta)
     cache = {}
     races = 0
-    delay = float(state.config.get("SEGMENTS_IMPORT_TEST_BATCH_DELAY", 0) or 0)
     while True:
         lock_for_writing(session, imp.id, imp.account_id)
         rows_done = session.execute(sa.select(Import.rows_done).where(Import.id == imp.id)).scalar_one()
@@ -313,8 +311,6 @@ def _drive_locked(state, import_id, job_meta):
         if finished:
             notify_ended(state, _load(session, imp.id))
             return False
-        if delay:
-            time.sleep(delay)
 
 
 def _load_in_transaction(session, import_id):

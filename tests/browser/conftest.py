@@ -4,8 +4,11 @@ headless Chromium (Debian's ``/usr/bin/chromium`` through Playwright).
 * ``server``: the demo host on a SQLite file with the sample data, imports running in-process
   (the embedded default), in a server thread of this process.
 * ``rq_server``: the demo host on PostgreSQL with ``SEGMENTS_REDIS_URL`` set and a unique queue,
-  plus a real RQ worker started as a subprocess (``flask --app contact_segments.demo segments
-  worker``), the way the README tells hosts to run it.
+  plus a real RQ worker started as a subprocess (``flask --app <the demo host> segments worker``),
+  the way the README tells hosts to run it.
+
+Import batches pause a moment (:data:`BATCH_PAUSE`, from the tests: the plugin has no such
+setting) so that a page sees an import mid-way.
 
 Every flow saves a screenshot in ``tests/artifacts/``; the main pages also go to
 ``docs/screenshots/`` for the README.
@@ -28,6 +31,10 @@ from werkzeug.serving import make_server
 from contact_segments.demo import create_app
 from contact_segments.jobs import queue_health
 from conftest import fresh_postgres_database  # the root tests/conftest.py
+
+IMPORTS_DB = pathlib.Path(__file__).resolve().parents[1] / "imports_db"
+sys.path.insert(0, str(IMPORTS_DB))
+from slow_batches import slow_batches  # noqa: E402
 
 CHROMIUM = os.environ.get("SEGMENTS_CHROMIUM", "/usr/bin/chromium")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -66,9 +73,17 @@ BASE_CONFIG = {
     "SEGMENTS_IMPORT_MAX_FILE_BYTES": 300 * 1024,
     "SEGMENTS_IMPORT_BATCH_SIZE": 200,
     "SEGMENTS_IMPORT_PART_ROWS": 400,
-    # A pause between batches so that the progress bar is seen moving, however fast the machine.
-    "SEGMENTS_IMPORT_TEST_BATCH_DELAY": 0.15,
 }
+#: A pause after each import batch so that the progress bar is seen moving, however fast the
+#: machine (in this process, and in the worker and CLI processes, see :func:`subprocess_host`).
+BATCH_PAUSE = 0.15
+
+
+def subprocess_host(env):
+    """``(--app value, env)`` for a ``flask`` subprocess of the demo host whose import batches
+    pause like this process's (``env``: the environment it gets otherwise)."""
+    path = os.pathsep.join(filter(None, [str(IMPORTS_DB), env.get("PYTHONPATH")]))
+    return "slow_demo:create_app", {**env, "PYTHONPATH": path, "SLOW_BATCH_SECONDS": str(BATCH_PAUSE)}
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +92,9 @@ def server(tmp_path_factory):
     database = tmp_path_factory.mktemp("browser") / "demo.sqlite"
     live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
                        "SEGMENTS_REDIS_URL": ""})
+    unslow = slow_batches(BATCH_PAUSE)
     yield live
+    unslow()
     live.stop()
 
 
@@ -98,13 +115,14 @@ def rq_server(browser_postgres_url):
     queue = f"segments-browser-{uuid.uuid4().hex[:8]}"
     live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres_database_url,
                        "SEGMENTS_REDIS_URL": REDIS_URL, "SEGMENTS_QUEUE_NAME": queue})
-    env = {**os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL,
-           "SEGMENTS_QUEUE_NAME": queue,
-           **{key: json.dumps(value) for key, value in BASE_CONFIG.items() if key.startswith("SEGMENTS_")}}
+    host, env = subprocess_host({
+        **os.environ, "DATABASE_URL": postgres_database_url, "REDIS_URL": REDIS_URL,
+        "SEGMENTS_QUEUE_NAME": queue,
+        **{key: json.dumps(value) for key, value in BASE_CONFIG.items() if key.startswith("SEGMENTS_")}})
     flask = shutil.which("flask") or os.path.join(os.path.dirname(sys.executable), "flask")
     log = open(ARTIFACTS_DIR() / f"worker-{queue}.log", "w")
     worker = subprocess.Popen(
-        [flask, "--app", "contact_segments.demo", "segments", "worker", "--queue", queue],
+        [flask, "--app", host, "segments", "worker", "--queue", queue],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     # Wait until the worker listens on the queue (or fails to start), not for a guessed time.
     deadline = time.monotonic() + 60

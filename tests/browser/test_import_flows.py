@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from contact_segments.demo.models import Account, db
 from contact_segments.imports.models import Import
 
-from .conftest import BASE_CONFIG, shot, sign_in
+from .conftest import BASE_CONFIG, shot, sign_in, subprocess_host
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "imports_db"))
 from importdb_helpers import age_import  # noqa: E402
@@ -284,8 +284,9 @@ def _start_cli_import(server, path, account_id):
     env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
     env.update({"DATABASE_URL": server.app.config["SQLALCHEMY_DATABASE_URI"],
                 **{key: json.dumps(value) for key, value in BASE_CONFIG.items() if key.startswith("SEGMENTS_")}})
+    host, env = subprocess_host(env)
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "contact_segments.demo", "segments", "import",
+        [sys.executable, "-m", "flask", "--app", host, "segments", "import",
          str(path), "--account", str(account_id)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 

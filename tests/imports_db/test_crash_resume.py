@@ -80,7 +80,7 @@ def test_a_killed_import_resumes_to_the_same_result(
 
     # In a subprocess, killed mid-way, then resumed.
     last_id = db.session.execute(sa.select(sa.func.max(Import.id))).scalar_one()
-    config = {"SQLALCHEMY_DATABASE_URI": database_url, **BATCH, "SEGMENTS_IMPORT_TEST_BATCH_DELAY": 0.1}
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, **BATCH, "SLOW_BATCH_SECONDS": 0.1}
     process = flask_process(config, "import", main_file, "--account", account[0], "--replace", "--json")
 
     def progressed():

@@ -137,7 +137,7 @@ def test_a_killed_work_horse_is_retried_and_the_import_resumes(
     expected = run_import(None, data=big_file, scope=other)
     app.config["SEGMENTS_REDIS_URL"] = REDIS
 
-    [worker] = workers(1, SEGMENTS_IMPORT_TEST_BATCH_DELAY=0.15)
+    [worker] = workers(1, SLOW_BATCH_SECONDS=0.15)
     scope = scope_for()
     imp = service.create_import(scope, io.BytesIO(big_file), "contacts.csv")
     service.start(scope, imp.id)
