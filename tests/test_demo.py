@@ -45,10 +45,13 @@ def test_compose_counts_and_sends_to_the_outbox(app, state, client):
     expected = state.pm.hook.segments_count_recipients(
         account_id=user.account_id, include=include, exclude=exclude, channel="sms")
     page = client.post("/compose", data={"include": include, "exclude": exclude, "channel": "sms",
-                                         "action": "count", "body": "Hi"})
-    assert f"<strong>{expected}</strong> recipients" in page.get_data(as_text=True)
-    response = client.post("/compose", data={"include": include, "exclude": exclude, "channel": "sms",
-                                             "action": "send", "body": "Hello {first_name}!"})
+                                         "audience_action": "count", "body": "Hi"})
+    assert f'data-channel="sms" aria-live="polite">{expected}</output>' in page.get_data(as_text=True)
+    form = {"include": include, "exclude": exclude, "channel": "sms", "body": "Hello {first_name}!"}
+    confirm = client.post("/compose", data={**form, "action": "send"}).get_data(as_text=True)
+    assert f"Send to {expected} contacts by SMS?" in confirm
+    assert db.session.execute(db.select(OutboxMessage)).first() is None  # nothing sent before confirming
+    response = client.post("/compose", data={**form, "action": "confirm"})
     assert response.status_code == 302
     sent = db.session.execute(db.select(OutboxMessage).where(OutboxMessage.account_id == user.account_id)).scalars().all()
     assert len(sent) == expected > 0

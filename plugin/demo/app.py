@@ -1,18 +1,21 @@
-"""The demo host's application factory and its own pages (composer, outbox, contact page)."""
+"""The demo host's application factory and its own pages (composer, outbox, conversations)."""
 
 import json
 import os
 import uuid
 
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import Babel
 from flask_wtf import CSRFProtect
 
 from .. import Segments
 from ..blueprints.redirects import redirect_back
+from ..blueprints.ui_i18n import SUPPORTED_LOCALES, select_locale
 from ..contact_query import ContactFilter, list_contacts
 from ..errors import SegmentsError
 from ..migrate import upgrade
 from ..models import Contact
+from .conversation import LANGUAGES, ROLE_HINTS, thread
 from .hooks import DemoHostHooks, current_user
 from .models import OutboxMessage, User, db
 from .seed import seed
@@ -36,6 +39,11 @@ def _segments_settings_from_environment():
     return settings
 
 
+def _chosen_locale():
+    chosen = session.get("demo_locale")
+    return chosen if chosen in SUPPORTED_LOCALES else select_locale()
+
+
 def create_app(config=None):
     """Build the demo host; ``config`` overrides (tests pass their database and Redis URLs)."""
     app = Flask(__name__)
@@ -52,6 +60,8 @@ def create_app(config=None):
     app.config.update(config or {})
     db.init_app(app)
     CSRFProtect(app)
+    # The language chosen in the top bar, else the plugin's choice (the browser's language).
+    Babel(app, locale_selector=_chosen_locale)
     extension = Segments(app, db=db)
     state = app.extensions["segments"]
     state.pm.register(DemoHostHooks(), name="demo-host")
@@ -68,8 +78,11 @@ def create_app(config=None):
 def _register_views(app, state):
     @app.context_processor
     def demo_context():
-        return {"demo_user": current_user(), "demo_users": db.session.execute(
-            db.select(User).order_by(User.account_id, User.id)).scalars().all()}
+        user = current_user()
+        return {"demo_user": user, "demo_users": db.session.execute(
+            db.select(User).order_by(User.account_id, User.id)).scalars().all(),
+            "demo_role_hint": ROLE_HINTS.get(user.role, "") if user else "",
+            "demo_languages": LANGUAGES, "demo_locale": session.get("demo_locale", "auto")}
 
     @app.get("/")
     def home():
@@ -83,44 +96,62 @@ def _register_views(app, state):
         session["user_id"] = user.id
         return redirect_back(request.form.get("next"), url_for("home"))
 
-    @app.get("/contacts/<int:contact_id>")
+    @app.post("/language")
+    def choose_language():
+        chosen = request.form.get("locale", "")
+        if chosen in SUPPORTED_LOCALES:
+            session["demo_locale"] = chosen
+        else:  # "auto": follow the browser's language again
+            session.pop("demo_locale", None)
+        return redirect_back(request.form.get("next"), url_for("home"))
+
+    @app.get("/conversations")
+    def conversations():
+        user = current_user()
+        contacts = list_contacts(db.session, state.contacts, user.account_id, ContactFilter(), limit=50)
+        return render_template("demo/conversations.html", contacts=contacts)
+
+    @app.route("/contacts/<int:contact_id>", methods=["GET", "POST"])
     def contact_page(contact_id):
         user = current_user()
         contact = db.session.execute(db.select(Contact).where(
             Contact.id == contact_id, Contact.account_id == user.account_id)).scalar_one_or_none()
         if contact is None:
             abort(404)
-        return render_template("demo/contact.html", contact=contact)
+        if request.method == "POST":
+            _reply(user, contact, request.form.get("body", ""))
+            return redirect(url_for("contact_page", contact_id=contact.id))
+        return render_template("demo/contact.html", contact=contact, thread=thread(user.account_id, contact))
 
     @app.route("/compose", methods=["GET", "POST"])
     def compose():
         user = current_user()
-        hook = state.pm.hook
-        picker = hook.segments_audience_segments(account_id=user.account_id)
         form = {
-            "include": request.values.getlist("include", type=int),
-            "exclude": request.values.getlist("exclude", type=int),
+            "include": request.values.getlist("include"),
+            "exclude": request.values.getlist("exclude"),
             "channel": request.values.get("channel", "sms"),
+            "segment_search": request.values.get("segment_search", ""),
             "body": request.values.get("body", ""),
         }
-        count = None
+        action = request.form.get("action") if request.method == "POST" else None
         try:
-            if form["include"]:
-                count = hook.segments_count_recipients(
-                    account_id=user.account_id, include=form["include"],
-                    exclude=form["exclude"], channel=form["channel"])
-            if request.method == "POST" and request.form.get("action") == "send":
-                if not form["body"].strip():
-                    flash("Write the message before sending.", "error")
-                elif not form["include"]:
-                    flash("Choose at least one segment to send to.", "error")
+            if action in ("send", "confirm"):
+                problem = _unsendable(form)
+                if problem:
+                    flash(problem, "error")
+                elif action == "send":
+                    count = state.pm.hook.segments_count_recipients(
+                        account_id=user.account_id, include=form["include"], exclude=form["exclude"],
+                        channel=form["channel"])
+                    return render_template("demo/confirm.html", form=form, count=count)
                 else:
                     sent = _send(state, user, form)
-                    flash(f"Sent to {sent} recipients (recorded in the outbox).", "success")
+                    flash(f"Sent to {sent:,} contacts (recorded in the outbox).", "success")
                     return redirect(url_for("outbox"))
+            return render_template("demo/compose.html", form=form)
         except SegmentsError as error:
             flash(error.message, "error")
-        return render_template("demo/compose.html", picker=picker, form=form, count=count)
+            return render_template("demo/compose.html", form={**form, "include": [], "exclude": []})
 
     @app.get("/outbox")
     def outbox():
@@ -128,10 +159,28 @@ def _register_views(app, state):
         messages = db.session.execute(
             db.select(OutboxMessage).where(OutboxMessage.account_id == user.account_id)
             .order_by(OutboxMessage.id.desc()).limit(200)).scalars().all()
-        return render_template("demo/outbox.html", messages=messages)
+        names = {contact.id: f"{contact.first_name} {contact.last_name}".strip() for contact in db.session.execute(
+            db.select(Contact).where(Contact.account_id == user.account_id,
+                                     Contact.id.in_({message.contact_id for message in messages}))).scalars()}
+        return render_template("demo/outbox.html", messages=messages, names=names)
 
-    app.jinja_env.globals["demo_list_contacts"] = lambda: list_contacts(
-        db.session, state.contacts, current_user().account_id, ContactFilter(), limit=20)
+
+def _unsendable(form):
+    """Why the composer's message cannot go out yet (``None``: it can)."""
+    if not form["body"].strip():
+        return "Write the message before sending."
+    if not form["include"]:
+        return "Choose at least one segment to send to."
+    return None
+
+
+def _reply(user, contact, body):
+    """Record the consultant's reply to ``contact`` in the outbox (by SMS when it has a mobile)."""
+    address, channel = (contact.mobile, "sms") if contact.mobile else (contact.email, "email")
+    if body.strip() and address:
+        db.session.add(OutboxMessage(account_id=user.account_id, batch=str(uuid.uuid4()), channel=channel,
+                                     contact_id=contact.id, address=address, body=body.strip()))
+        db.session.commit()
 
 
 def _send(state, user, form):

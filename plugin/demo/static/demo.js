@@ -1,10 +1,9 @@
-/* The demo host's user switcher: choosing a user submits the form (without JavaScript, its
-   Switch button does). A file, not an inline onchange, so the pages' Content-Security-Policy
-   (script-src 'self') holds. */
+/* The demo host's top bar: choosing a user or a language submits its form (without JavaScript,
+   the Switch and Change buttons do). A file, not an inline onchange, so the pages'
+   Content-Security-Policy (script-src 'self') holds. */
 (function () {
   "use strict";
-  var select = document.getElementById("demo-user");
-  if (select) {
+  Array.prototype.forEach.call(document.querySelectorAll("select.demo-autosubmit"), function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
-  }
+  });
 }());
