@@ -51,10 +51,15 @@ def lock_account_writes(session, account_id):
 def lock_for_writing(session, import_id, account_id):
     """Start the batch transaction of ``session`` holding the write lock of ``account_id``.
 
-    Blocks until no other import of the account is writing. Also touches the import's
-    ``updated_at`` (a heartbeat, and on SQLite the statement that takes the write lock).
+    Blocks until no other import of the account is writing. On SQLite it touches the import's
+    ``updated_at``: the statement that takes the database's write lock at once. On PostgreSQL
+    the import's row stays unlocked until the batch writes its counters at the end, so that the
+    heartbeat renewing the import's lease (:mod:`.lease`) never waits for a batch, nor for a
+    dry run (all its batches in one transaction).
     """
-    lock_account_writes(session, account_id)
+    if session.get_bind().dialect.name == "postgresql":
+        lock_account_writes(session, account_id)
+        return
     session.execute(
         sa.update(Import).where(Import.id == import_id)
         .values(updated_at=sa.func.current_timestamp())

@@ -147,6 +147,27 @@ def test_a_heartbeat_renews_the_lease_and_notices_when_it_is_taken(state, scope_
     assert import_record(import_id).lease_owner == "B"
 
 
+def test_a_batch_in_flight_does_not_hold_up_the_heartbeat(state, scope_for, database_url):
+    """A dry run is one transaction of many batches (minutes for a large file): its lead's
+    heartbeat must renew the lease meanwhile, or the live dry run would read "recovering"."""
+    import threading
+
+    from contact_segments.imports.locks import lock_for_writing
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: the heartbeat waits for the batch (busy timeout)")
+    imp = with_lease(uploaded(scope_for()).id, "A", expires_in=30)
+    lock_for_writing(db.session, imp.id, imp.account_id)  # the batch's transaction stays open
+    engine, renewed = state.db.engine, []
+    thread = threading.Thread(target=lambda: renewed.append(lease.renew(engine, imp.id, "A", 30)), daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    renewed_while_the_batch_ran = list(renewed)
+    db.session.rollback()
+    thread.join()
+    assert renewed_while_the_batch_ran == [True]
+
+
 def test_a_lead_leaves_at_once_when_another_holds_the_lease(state, scope_for):
     imp = with_lease(uploaded(scope_for()).id, "another-lead", expires_in=30, status="queued")
     assert lead.carry(state, imp.id, "late-lead") is False
