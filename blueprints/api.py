@@ -7,38 +7,32 @@ account of the actor the host reports (hook ``segments_current_actor``).
 
 Errors are JSON ``{"code", "message", "field"?, "errors"?}`` with the status of the
 :class:`~contact_segments.errors.SegmentsError` (401, 403, 404, 409, 422). The handlers are
-registered on this blueprint only, so the host's own error pages stay the host's — flask-smorest
-would otherwise install an app-wide handler.
+registered on this blueprint only (:mod:`.api_errors`), so the host's own error pages stay the
+host's — flask-smorest would otherwise install an app-wide handler.
 """
 
-import logging
-import re
 from collections import ChainMap
 
 import flask
-from flask import jsonify, request
 from flask_smorest import Api, Blueprint
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import forget, memberships, segments
 from ..contact_query import ContactFilter, count_contacts, existing_contact_ids, list_contacts
-from ..errors import NotFound, SegmentsError
+from ..errors import NotFound
 from ..extension import get_state
-from . import request_limits, schemas
+from . import api_errors, request_limits, schemas
 from .api_imports import imports_blp
 from .openapi_pages import document_page_endpoints
-from .csrf import changes_nothing, check_api_request, session_token
+from .csrf import check_api_request, session_token
 from .response_headers import add_security_headers
 
-log = logging.getLogger(__name__)
 
 blp = Blueprint(
     "segments_api", __name__,
     description="Customer segments of the signed-in user's account: create, rename, delete, "
                 "assign contacts, list members, count a bulk message's audience.",
 )
-# The import endpoints (issue 3) live in .api_imports, nested here so they share the error handlers.
+# The import endpoints live in .api_imports, nested here so they share the error handlers.
 blp.register_blueprint(imports_blp, url_prefix="/imports")
 # Size and shape of request bodies, checked before any before_request (see .request_limits).
 request_limits.guard(blp)
@@ -46,6 +40,8 @@ request_limits.guard(blp)
 # answer carries the plugin's security headers; both apply to the nested import endpoints too.
 blp.before_request(check_api_request)
 blp.after_request(add_security_headers)
+# JSON errors and the catch-all of unknown endpoints, on this blueprint only (see .api_errors).
+api_errors.register(blp)
 
 
 class SegmentsApi(Api):
@@ -92,7 +88,7 @@ def init_api(app, state):
     document_page_endpoints(api, app)
     csrf = app.extensions.get("csrf")
     if csrf is not None:
-        csrf.exempt(_unknown_endpoint)  # it changes nothing: a wrong method gets its 405 first
+        csrf.exempt(api_errors.unknown_endpoint)  # it changes nothing: a wrong method gets its 405 first
         if config["SEGMENTS_API_CSRF_EXEMPT"]:
             csrf.exempt(blp)
     app.extensions["segments_api"] = api
@@ -336,109 +332,3 @@ def count_audience(args):
         channel=args["channel"],
     )
     return {"count": count}
-
-
-ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def _methods_of_path():
-    """The methods the API's own endpoints accept at this request's path (none: unknown path)."""
-    adapter = flask.current_app.url_map.bind_to_environ(request.environ)
-    views = flask.current_app.view_functions
-    allowed = []
-    for method in ANY_METHOD:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:  # no rule, or a redirect to the canonical path
-            continue
-        if views.get(endpoint) is not _unknown_endpoint:
-            allowed.append(method)
-    return allowed
-
-
-@changes_nothing
-def _unknown_endpoint(**_):
-    allowed = _methods_of_path()
-    if allowed:
-        raise MethodNotAllowed(valid_methods=allowed, description=(
-            f"{request.path} does not accept {request.method}; it accepts {', '.join(allowed)}."))
-    raise NotFound(f"There is no API endpoint {request.method} {request.path}. The endpoints are "
-                   f"listed in the OpenAPI document.", code="unknown_endpoint")
-
-
-# Under the API prefix, an unknown path gets a JSON 404 too (not the host's HTML page), and a
-# known path asked with a method it does not accept a JSON 405. Added with Flask's own
-# add_url_rule so that it stays out of the OpenAPI document.
-flask.Blueprint.add_url_rule(blp, "/<path:path>", "unknown_endpoint", _unknown_endpoint,
-                             methods=ANY_METHOD)
-flask.Blueprint.add_url_rule(blp, "", "unknown_endpoint_root", _unknown_endpoint,
-                             methods=["PUT", "PATCH", "DELETE"])
-
-
-# ---------------------------------------------------------------- errors (this blueprint only)
-
-
-@blp.errorhandler(SegmentsError)
-def _segments_error(error):
-    return jsonify(error.to_dict()), error.status
-
-
-def _flatten(problems, path=""):
-    """Yield ``(path, text)`` for each message of a marshmallow error tree; list items and
-    nested fields get paths such as ``contact_ids[2]`` and ``filter.search``."""
-    if isinstance(problems, dict):
-        for key, value in problems.items():
-            if key == "_schema":
-                yield from _flatten(value, path)
-            elif isinstance(key, int) or str(key).isdigit():
-                yield from _flatten(value, f"{path}[{key}]")
-            else:
-                yield from _flatten(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(problems, (list, tuple)):
-        for value in problems:
-            yield from _flatten(value, path)
-    else:
-        yield path, str(problems)
-
-
-def _validation_message(messages):
-    """Turn webargs' ``{location: {field: [messages]}}`` into one sentence and the first field."""
-    found = [(path, text) for by_field in (messages or {}).values() for path, text in _flatten(by_field)]
-    message = " ".join(f"{path}: {text}" if path else text for path, text in found)
-    message = message or "The request is not valid."
-    if "json" in (messages or {}) and not request.is_json:
-        message += " (Send a JSON body with Content-Type: application/json.)"
-    first_field = next((re.split(r"[.\[]", path)[0] for path, _ in found if path), None)
-    return message, first_field
-
-
-@blp.errorhandler(HTTPException)
-def _http_error(error):
-    data = getattr(error, "data", None) or {}
-    if error.code == 422 and "messages" in data:
-        message, field = _validation_message(data["messages"])
-        body = {"code": "invalid_input", "message": message, "errors": data["messages"]}
-        if field:
-            body["field"] = field
-        return jsonify(body), 422
-    if error.code == 400 and "messages" in data:  # webargs: the body is not JSON at all
-        return jsonify({"code": "invalid_json", "message": "The request body is not valid JSON.",
-                        "errors": data["messages"]}), 400
-    if isinstance(error, CSRFError):
-        prefix = flask.current_app.config["SEGMENTS_API_URL_PREFIX"].rstrip("/")
-        return jsonify({
-            "code": "csrf_failed",
-            "message": f"{error.description} Send the CSRF token of your session in the "
-                       f"X-CSRFToken header (GET {prefix}/csrf-token answers it).",
-        }), 400
-    code = error.name.lower().replace(" ", "_").replace("'", "")
-    headers = [(name, value) for name, value in error.get_headers() if name == "Allow"]
-    return jsonify({"code": code, "message": error.description or error.name}), error.code, headers
-
-
-@blp.errorhandler(Exception)
-def _unexpected_error(error):
-    log.exception("contact-segments API: unexpected error on %s %s", request.method, request.path)
-    return jsonify({"code": "internal_error",
-                    "message": "Something went wrong on the server; it has been logged. "
-                               "Try again later."}), 500
