@@ -59,7 +59,41 @@ def upgrade(engine, revision="head", *, contact_table=None):
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection, contact_table=contact_table), revision)
         if contact_table and revision == "head" and not sa.inspect(connection).has_table(CONTACT_TABLE):
-            Contact.__table__.create(connection)  # the model is the newest revision's form
+            _create_contact_table(connection)
+
+
+def _create_contact_table(connection):
+    """Create ``segments_contact`` as the newest revision has it (the model). On PostgreSQL its
+    trigram search index needs ``pg_trgm``: created first when it can be; when it cannot, the
+    table is made without that index, as migration ``0010_contact_search_index`` does."""
+    table = Contact.__table__
+    if connection.dialect.name == "postgresql" and not _has_extension(connection, "pg_trgm"):
+        trigram_indexes = {index for index in table.indexes
+                           if "gin_trgm_ops" in (index.dialect_options["postgresql"]["ops"] or {}).values()}
+        _create_without(connection, table, trigram_indexes)
+    else:
+        table.create(connection, checkfirst=False)
+
+
+def _has_extension(connection, name):
+    """True when extension ``name`` is installed or could be created now."""
+    try:
+        with connection.begin_nested():
+            connection.execute(sa.text(f"CREATE EXTENSION IF NOT EXISTS {name}"))
+    except sa.exc.DBAPIError:
+        return False
+    return True
+
+
+def _create_without(connection, table, skipped):
+    """Create ``table`` and every index of it but ``skipped``."""
+    indexes = set(table.indexes)
+    try:
+        table.indexes.difference_update(skipped)
+        table.create(connection, checkfirst=False)
+    finally:
+        table.indexes.clear()
+        table.indexes.update(indexes)
 
 
 def downgrade(engine, revision):

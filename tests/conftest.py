@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from contact_segments import Actor
 from contact_segments.demo import create_app
 from contact_segments.demo.models import Account, User, db
-from contact_segments.hooks.markers import hookimpl
+from event_recorder import EventRecorder  # noqa: F401  (tests import it from here too)
 from contact_segments.jobs import wait_for_background_imports
 from contact_segments.migrate import upgrade
 from contact_segments.models import Contact, VERSION_TABLE, metadata as plugin_metadata
@@ -90,41 +90,6 @@ def _empty_all_tables(engine):
         else:
             for table in tables:
                 connection.execute(table.delete())
-
-
-class EventRecorder:
-    """A host plugin that records every event hook call, to assert on what hosts hear."""
-
-    def __init__(self):
-        self.events = []
-
-    def of(self, kind):
-        """Return the recorded events of class ``kind``."""
-        return [event for event in self.events if isinstance(event, kind)]
-
-    @hookimpl
-    def segments_segment_created(self, event):
-        self.events.append(event)
-
-    @hookimpl
-    def segments_segment_renamed(self, event):
-        self.events.append(event)
-
-    @hookimpl
-    def segments_segment_deleted(self, event):
-        self.events.append(event)
-
-    @hookimpl
-    def segments_members_added(self, event):
-        self.events.append(event)
-
-    @hookimpl
-    def segments_members_removed(self, event):
-        self.events.append(event)
-
-    @hookimpl
-    def segments_import_finished(self, event):
-        self.events.append(event)
 
 
 @pytest.fixture

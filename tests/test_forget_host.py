@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import EventRecorder
+from event_recorder import EventRecorder
 from test_host_integration import _host_app
 
 from contact_segments import Actor, migrate, segments
