@@ -5,7 +5,9 @@
 Builds (once; reused when present) an account with N contacts and three segments of ~40% of
 them each, then prints: recipients streamed per second for include-two-exclude-one on sms (the
 median of five runs after a warm-up, in a process of its own) and that process's peak memory, the count's time, select-all add of 100,000 contacts, delete of
-a 400,000-member segment, and the list of 1,000 segments with counts. Needs a PostgreSQL server
+a 400,000-member segment, the list of 1,000 segments with counts, and the audience picker's
+figures: its count endpoint (both channels) for include-two-exclude-one and its segment search
+among 1,000 segments. Needs a PostgreSQL server
 (``.ci/services.sh`` starts one).
 """
 
@@ -98,6 +100,37 @@ def stream_child(url):
     print(total, peak_mb, *runs[1:])
 
 
+class BenchActor:
+    """The acting user of the picker's requests: a manager of the benchmark's account."""
+
+    from contact_segments.hooks.markers import hookimpl
+
+    @hookimpl
+    def segments_current_actor(self):
+        """A manager of the benchmark's account."""
+        return Actor(account_id=ACCOUNT, user_id=1, role="manager")
+
+
+def picker_figures(url, include, exclude):
+    """Time the audience picker: its count endpoint over HTTP (Flask test client, both channels)
+    and its segment search (the rows the picker macro shows for a search) among the segments."""
+    from contact_segments.blueprints.ui_audience import picker_state
+
+    app = Flask("bench-picker")
+    app.config.update(SECRET_KEY="bench", SEGMENTS_DATABASE_URL=url)
+    Segments(app)
+    app.extensions["segments"].pm.register(BenchActor(), name="bench-actor")
+    client = app.test_client()
+    query = "&".join([f"include={value}" for value in include] + [f"exclude={value}" for value in exclude])
+    answer, seconds = timed(lambda: client.get(f"/segments/audience/count.json?{query}").get_json(), 3)
+    print(f"picker count endpoint include 2 exclude 1 (sms {answer['counts']['sms']:,}, email "
+          f"{answer['counts']['email']:,}): {seconds * 1000:.0f} ms (target < 1000 ms)")
+    with app.test_request_context("/"):
+        state, seconds = timed(lambda: picker_state(search="store 09"), 5)
+        print(f"picker segment search among {state.total:,}: {len(state.rows)} rows in {seconds * 1000:.1f} ms "
+              f"(target < 50 ms)")
+
+
 def timed(function, repeat=1):
     """Run ``function`` ``repeat`` times; return (last result, median seconds)."""
     times, result = [], None
@@ -176,6 +209,7 @@ def main():
         print(f"list {page.total:,} segments with counts: {seconds * 1000:.1f} ms (target < 100 ms)")
         _, seconds = timed(lambda: segments.list_segments(scope, search="store 09", per_page=50), 5)
         print(f"search segments among {page.total:,}: {seconds * 1000:.1f} ms")
+    picker_figures(url, [ids["Big A"], ids["Big B"]], [ids["Big C"]])
 
 
 if __name__ == "__main__":

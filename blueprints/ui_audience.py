@@ -5,20 +5,24 @@
 the user types and asks ``GET <prefix>/audience/count.json`` for the recipients per channel as
 include and exclude change. Without JavaScript the composer's own form carries the choice: its
 "Search" and "Update count" buttons submit it and the macro, rendered again, shows the counts.
-Every count comes from the ``segments_count_recipients`` hook, the resolution the sender's
-``segments_iter_recipients`` streams, for the signed-in user's account.
+Every count is the ``segments_count_recipients`` hook's figure, the resolution the sender's
+``segments_iter_recipients`` streams, for the signed-in user's account (while the plugin's own
+implementation answers, both channels are counted in one query).
 """
 
 from typing import NamedTuple
 
 from flask import jsonify, request
 
+from contact_segments.audience import count_recipients_per_channel
 from contact_segments.errors import InvalidInput, SegmentsError
 from contact_segments.ids import parse_ids
 
 from .ui_common import current_scope
 from .ui_i18n import number
 
+#: How the plugin names its own hook implementations in the plugin manager (extension.py).
+DEFAULT_HOOKS_PREFIX = "contact_segments.defaults."
 #: The channels a bulk message goes out on, in the order the picker shows them.
 CHANNELS = ("sms", "email")
 
@@ -57,9 +61,17 @@ def audience_counts(scope, include, exclude):
     scope.require("view")
     include, exclude = _ids(include, "include"), _ids(exclude, "exclude")
     hook = scope.pm.hook
+    if _plugin_counts(hook.segments_count_recipients):  # one pass over the audience for both
+        return count_recipients_per_channel(scope.session, scope.contacts, scope.account_id, include, exclude)
     return {channel: hook.segments_count_recipients(
         account_id=scope.account_id, include=include, exclude=exclude, channel=channel) if include else 0
         for channel in CHANNELS}
+
+
+def _plugin_counts(caller):
+    """Whether the plugin's own ``segments_count_recipients`` answers (no host implementation
+    replaces it), so that counting every channel in one query gives the hook's figures."""
+    return all(impl.plugin_name.startswith(DEFAULT_HOOKS_PREFIX) for impl in caller.get_hookimpls())
 
 
 def picker_state(include=(), exclude=(), channel="sms", search=""):

@@ -112,3 +112,31 @@ def test_confirmation_states_count_and_channel_and_sends_nothing(app, state, cli
     page = client.post("/compose", data={"include": include, "channel": "email", "body": "Hi", "action": "send"})
     assert f"Send to {expected} contacts by email?" in page.get_data(as_text=True)
     assert not _outbox(user)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_pass_count_per_channel_equals_the_hook_per_channel(app, state, client, case):
+    from contact_segments.audience import count_recipients_per_channel
+
+    user = _sign_in(client, "consultant")
+    include, exclude = CASES[case]([item.id for item in _segments(state, user)])
+    both = count_recipients_per_channel(db.session, state.contacts, user.account_id, include, exclude)
+    assert both == {channel: state.pm.hook.segments_count_recipients(
+        account_id=user.account_id, include=include, exclude=exclude, channel=channel) for channel in ("sms", "email")}
+
+
+def test_a_host_counting_itself_is_asked_per_channel(app, state, client):
+    from contact_segments.hooks.markers import hookimpl
+
+    class HostCount:
+        @hookimpl
+        def segments_count_recipients(self, account_id, include, exclude, channel):
+            return {"sms": 11, "email": 22}[channel]
+
+    user = _sign_in(client, "consultant")
+    state.pm.register(HostCount(), name="host-count")
+    try:
+        answer = client.get(COUNT_URL, query_string={"include": _segments(state, user)[0].id}).get_json()
+    finally:
+        state.pm.unregister(name="host-count")
+    assert answer["counts"] == {"sms": 11, "email": 22}

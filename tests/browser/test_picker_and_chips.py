@@ -64,6 +64,15 @@ def _last_batch(server):
         return newest.channel, len(rows), len({row[0] for row in rows})
 
 
+#: Screenshots that also go to docs/screenshots/ (the README's and docs/pages.md's).
+DOCS_SHOTS = {("en", 1280), ("en", 390)}
+
+
+def _shot_name(what, language, width):
+    """``what`` for the desktop English page, ``what-phone`` for its phone size, else both named."""
+    return {("en", 1280): what, ("en", 390): f"{what}-phone"}.get((language, width), f"{what}-{language}-{width}")
+
+
 def _written(language, number):
     return f"{number:,}".replace(",", "." if language == "pt_BR" else ",")
 
@@ -94,7 +103,7 @@ def test_conversation_view_shows_separate_labelled_chips(server, open_page, lang
     assert style[0] >= 12 and style[1] != "none"
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the phone
     expect(page.locator(".demo-messages li")).not_to_have_count(0)
-    shot(page, f"conversation-{language}-{width}", docs=(language, width) == ("en", 1280))
+    shot(page, _shot_name("conversation", language, width), docs=(language, width) in DOCS_SHOTS)
 
 
 @pytest.mark.parametrize("language,width", CASES)
@@ -126,7 +135,7 @@ def test_picker_with_keyboard_counts_what_the_sender_sends(server, open_page, la
     expect(page.locator(".segments-picker__row", has_text="SUV Owners")).to_be_hidden()  # no match, not chosen
     expect(page.locator("output[data-channel=sms]")).to_have_text(_written(language, counts["sms"]))
     expect(page.locator("output[data-channel=email]")).to_have_text(_written(language, counts["email"]))
-    shot(page, f"audience-picker-{language}-{width}", docs=(language, width) == ("en", 1280), full_page=True)
+    shot(page, _shot_name("audience-picker", language, width), docs=(language, width) in DOCS_SHOTS, full_page=True)
     page.locator("input[name=channel][value=email]").focus()
     page.keyboard.press("Space")
     page.locator("#body").focus()
@@ -136,7 +145,7 @@ def test_picker_with_keyboard_counts_what_the_sender_sends(server, open_page, la
         page.keyboard.press("Enter")  # "Review and send"
     question = page.locator("#confirm-question")
     expect(question).to_have_text(f"Send to {_written(language, counts['email'])} contacts by email?")
-    shot(page, f"bulk-confirm-{language}-{width}", docs=(language, width) == ("en", 1280))
+    shot(page, _shot_name("bulk-confirm", language, width), docs=(language, width) in DOCS_SHOTS)
     with page.expect_navigation():
         page.locator("button[value=confirm]").click()
     assert _last_batch(server) == ("email", counts["email"], counts["email"])
