@@ -9,9 +9,7 @@ Each pytest process gets its own SQLite file and PostgreSQL database (dropped at
 the same config when that test left it unchanged (see ``app_reuse.py``).
 """
 
-import contextlib
 import os
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -25,8 +23,8 @@ from contact_segments.migrate import upgrade
 from contact_segments.models import Contact, VERSION_TABLE, metadata as plugin_metadata
 
 from app_reuse import AppShelf
+from databases import POSTGRES_URL, fresh_postgres_database
 
-POSTGRES_URL = os.environ.get("SEGMENTS_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
 REQUIRE_SERVERS = os.environ.get("SEGMENTS_TEST_REQUIRE_SERVERS") == "1"
 
@@ -37,24 +35,6 @@ def pytest_configure(config):
             "SEGMENTS_TEST_REQUIRE_SERVERS=1 but SEGMENTS_TEST_POSTGRES_URL or "
             "SEGMENTS_TEST_REDIS_URL is not set: run the tests through .ci/run"
         )
-
-
-@contextlib.contextmanager
-def fresh_postgres_database(prefix="cs_test"):
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards (skip without one)."""
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured (set SEGMENTS_TEST_POSTGRES_URL)")
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -147,7 +147,7 @@ def test_search_and_name_order_read_their_indexes_on_postgresql(app, state, acco
 def test_search_works_where_extensions_cannot_be_created(postgres_database_url):
     """A database user who may not create extensions: migration 0010 folds without ``unaccent``
     and leaves the trigram index out; searches find the same contacts (they read every contact)."""
-    from conftest import fresh_postgres_database
+    from databases import fresh_postgres_database
     from contact_segments.demo import create_app
     from contact_segments.demo.models import Account
 

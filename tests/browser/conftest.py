@@ -30,7 +30,7 @@ from werkzeug.serving import make_server
 
 from contact_segments.demo import create_app
 from contact_segments.jobs import queue_health
-from conftest import fresh_postgres_database  # the root tests/conftest.py
+from databases import fresh_postgres_database
 
 IMPORTS_DB = pathlib.Path(__file__).resolve().parents[1] / "imports_db"
 sys.path.insert(0, str(IMPORTS_DB))
