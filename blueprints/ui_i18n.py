@@ -12,6 +12,8 @@ import os
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, Domain, format_decimal, get_locale, refresh
 
+from contact_segments.messages import Words
+
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "translations")
 if not os.path.isdir(TRANSLATIONS_DIR):  # installed wheel: contact_segments/translations
@@ -51,6 +53,26 @@ def number(value):
     """``value`` written as the page's language writes numbers: 1,500 (en), 1.500 (de, pt_BR),
     1 500 (fr)."""
     return format_decimal(value)
+
+
+def megabytes(size):
+    """``size`` bytes in MB, written the page language's way ("50", "0.3", "0,3"; under 0.1 MB
+    it keeps its first digits: "0.004", never "0")."""
+    value = size / (1024 * 1024)
+    return number(float(f"{value:.2g}") if value < 0.1 else round(value, 1))
+
+
+def size_in_megabytes(size):
+    """``size`` bytes as the pages write a file size: "0.3 MB" ("0,3 Mo" in French)."""
+    return gettext("%(mb)s MB", mb=megabytes(size))
+
+
+def page_words():
+    """How the plugin's messages (:mod:`contact_segments.messages`) are worded for the reader
+    of the current page: its language, its way of writing numbers, sizes in MB."""
+    translations = domain.get_translations()
+    return Words(english=current_locale().split("_", 1)[0] == "en", gettext=translations.gettext,
+                 ngettext=translations.ngettext, number=number, size=size_in_megabytes)
 
 
 def label_of(labels, key):
