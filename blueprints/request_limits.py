@@ -25,7 +25,7 @@ from flask import current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from contact_segments.errors import SegmentsError
-from contact_segments.imports.limits import size_text
+from contact_segments.messages import size_text
 
 #: Room for a multipart upload's boundaries, part headers and small form fields on top of the
 #: largest import file (``SEGMENTS_IMPORT_MAX_FILE_BYTES``).

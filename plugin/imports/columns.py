@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from contact_segments.names import search_key
 
+from .. import messages
 from .errors import FileRefused
 
 
@@ -225,31 +226,17 @@ def map_header(cells):
             continue
         index[key] = position
     if seen:
-        details = "; ".join(
-            f"{COLUMN_BY_KEY[key].header} ({', '.join(repr(name) for name in names)})"
-            for key, names in seen.items()
-        )
-        raise FileRefused(
-            "duplicate_column",
-            f"The header names the same column more than once: {details}. "
-            "Keep one column of each and delete or rename the others, then upload the file again.",
-        )
+        raise FileRefused("duplicate_column", {"columns": messages.joined(
+            messages.phrase("column_spellings", column=messages.column(COLUMN_BY_KEY[key].header),
+                            spellings=", ".join(repr(name) for name in names))
+            for key, names in seen.items())})
     missing = [column.header for column in COLUMNS if column.required and column.key not in index]
     if not any(key in index for key in CONTACT_POINT_FIELDS):
         missing.append("Mobile Number or Email")
     if missing:
-        found = ", ".join(repr(h) for h in headers if h) or "nothing"
-        raise FileRefused(
-            "missing_column",
-            f"The file has no column {_join_names(missing)}. The first row must be the header "
-            f"of the template (Country Code, First Name, Last Name, Mobile Number or Email, ...); "
-            f"it reads {found}. Download the example file and copy your data into it.",
-        )
+        found = ", ".join(repr(h) for h in headers if h)
+        params = {"columns": messages.names(map(messages.column, missing)), "found": found}
+        if not found:
+            params["variant"] = "nothing"
+        raise FileRefused("missing_column", params)
     return HeaderMap(index=index, extra=extra, headers=headers, width=width)
-
-
-def _join_names(names):
-    quoted = [f'"{name}"' for name in names]
-    if len(quoted) == 1:
-        return quoted[0]
-    return ", ".join(quoted[:-1]) + " and " + quoted[-1]

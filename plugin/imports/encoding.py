@@ -9,7 +9,6 @@ import codecs
 import charset_normalizer
 
 from .errors import FileRefused
-from .file_type import SAVE_AS
 from .limits import MIB
 
 
@@ -63,11 +62,7 @@ def detect_encoding(head, complete=False):
     text = codecs.getincrementaldecoder(encoding)(LENIENT_ERRORS).decode(head[:SNIFF_BYTES])
     controls = sum(text.count(ch) for ch in _CONTROL_CHARS)
     if controls > max(8, len(text) // 100):
-        raise FileRefused(
-            "not_a_spreadsheet",
-            "This file does not contain text: it looks like a program, an image or another binary "
-            "file saved with a .csv name. " + SAVE_AS,
-        )
+        raise FileRefused("not_a_spreadsheet", {"variant": "binary"})
     return encoding
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..membership_rows import adjust_member_count
+from ..messages import column, phrase
 from ..models import Membership, Segment, utcnow
 from ..names import segment_name_key
 from . import bulk
@@ -120,11 +121,14 @@ class _Contact:
         return self.original_values is None
 
     def describe(self):
-        """Name the contact for a message ("Jane Doe (contact 12)", "the new contact of line 3")."""
+        """Name the contact for a message, as a message value ("Jane Doe (contact 12)", "the new
+        contact of line 3")."""
         if self.new:
-            return f"the new contact of line {self.lines[0]}" if self.lines else "a new contact"
+            return phrase("contact_new_of_line", line=self.lines[0]) if self.lines else phrase("contact_new")
         name = " ".join(v for v in (self.values.get("first_name"), self.values.get("last_name")) if v)
-        return f"{name or 'a contact'} (contact {self.id})"
+        if not name:
+            return phrase("contact_unnamed", id=self.id)
+        return phrase("contact_named", name=name, id=self.id)
 
 
 @dataclass
@@ -253,7 +257,7 @@ class _Plan:
         else:
             outcome = UPDATED if changed else UNCHANGED
         if seen:
-            issues.append(["warning", None, "duplicate_in_file", self._duplicate_message(row.line, seen)])
+            issues.append(["warning", None, "duplicate_in_file", self._duplicate_params(seen)])
         seen.append(row.line)
         self.outcomes.append((row.line, outcome, contact, issues))
 
@@ -266,11 +270,10 @@ class _Plan:
                 continue
             suggestion = self.segments.suggest(name)
             self.unknown.append((segment_name_key(name), row.line, name, suggestion))
-            hint = f' (did you mean "{suggestion}"?)' if suggestion else ""
-            issues.append(["warning", _header("segments"), "unknown_segment",
-                           f'Segment "{name}" does not exist, so the contact was not added to it'
-                           f"{hint}. Segments are not created by an import: create it on the "
-                           "Contacts page first, then import the file again."])
+            params = {"name": name}
+            if suggestion:
+                params.update(variant="suggestion", suggestion=suggestion)
+            issues.append(["warning", _header("segments"), "unknown_segment", params])
         return known
 
     def _match(self, row, issues):
@@ -286,11 +289,10 @@ class _Plan:
                     found.append((name, value, contact_id))
         if found is not None and len(found) > 1:
             (f1, v1, c1), (f2, v2, c2) = found[:2]
-            issues.append(["error", None, "contact_conflict",
-                           f'Line {row.line} names two different contacts: {_header(f1)} "{v1}" '
-                           f'belongs to {self.by_id[c1].describe()} and {_header(f2)} "{v2}" belongs '
-                           f"to {self.by_id[c2].describe()}. Correct the row so that all its "
-                           "identifiers belong to one contact, or leave the wrong one blank."])
+            issues.append(["error", None, "contact_conflict", {
+                "found_by": column(_header(f1)), "value": v1, "contact": self.by_id[c1].describe(),
+                "other_found_by": column(_header(f2)), "other_value": v2,
+                "other_contact": self.by_id[c2].describe()}])
             return None
         if found:
             name, value, contact_id = found[0]
@@ -298,11 +300,9 @@ class _Plan:
             stored_external_id = contact.values.get("external_id")
             external_id = record[_EXTERNAL_ID]
             if external_id and stored_external_id and stored_external_id != external_id:
-                issues.append(["error", _header("external_id"), "external_id_mismatch",
-                               f'Line {row.line}: {_header(name)} "{value}" belongs to '
-                               f'{contact.describe()}, whose External ID is "{stored_external_id}", '
-                               f'not "{external_id}". Check the External ID, or leave it blank '
-                               "to update that contact."])
+                issues.append(["error", _header("external_id"), "external_id_mismatch", {
+                    "found_by": column(_header(name)), "value": value, "contact": contact.describe(),
+                    "stored": stored_external_id, "external_id": external_id}])
                 return None
             return contact
         contact = _Contact(self.next_temp_id, dict.fromkeys(self.fields))
@@ -311,13 +311,11 @@ class _Plan:
         return contact
 
     @staticmethod
-    def _duplicate_message(line, seen):
-        shown = ", ".join(str(n) for n in seen[:SHOWN_LINES])
+    def _duplicate_params(seen):
+        params = {"lines": ", ".join(str(n) for n in seen[:SHOWN_LINES]), "earlier": len(seen)}
         if len(seen) > SHOWN_LINES:
-            shown += f" and {len(seen) - SHOWN_LINES} more"
-        plural = "s" if len(seen) > 1 else ""
-        return (f"Line {line} is the same contact as line{plural} {shown}: the rows were merged "
-                "into one contact (later non-blank values win, segments are combined).")
+            params.update(variant="more", more=len(seen) - SHOWN_LINES)
+        return params
 
     # ------------------------------------------------------------------ writing
     def write(self):

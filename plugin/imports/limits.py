@@ -1,11 +1,12 @@
 """The limits an import file is held to, and the refusals for going over them.
 
-:class:`ImportLimits` gathers them; :func:`size_text` writes a size for people;
+:class:`ImportLimits` gathers them;
 :class:`RowTooLong` is what the record readers raise when a row passes ``max_row_chars``.
 """
 
 from dataclasses import dataclass
 
+from ..messages import count, size
 from .errors import FileRefused
 
 MIB = 1024 * 1024
@@ -29,33 +30,15 @@ class ImportLimits:
     max_xlsx_uncompressed_bytes: int = 200 * MIB
 
 
-def size_text(n):
-    """``n`` bytes for people: "50 MB", "300 KB", "12 bytes"."""
-    if n >= MIB:
-        return f"{n / MIB:g} MB"
-    if n >= 1024:
-        return f"{n / 1024:g} KB"
-    return f"{n} bytes"
-
-
 def file_too_large(max_bytes):
     """The :class:`FileRefused` of an upload over ``max_bytes``."""
-    return FileRefused(
-        "file_too_large",
-        f"The file is larger than the limit of {size_text(max_bytes)}. Split it into smaller files "
-        "(keep the header row in each) and import them one after the other.",
-    )
+    return FileRefused("file_too_large", {"size": size(max_bytes)})
 
 
 def check_row_count(total, max_rows):
     """Refuse the file when it has more than ``max_rows`` data rows (``total`` so far)."""
     if total > max_rows:
-        raise FileRefused(
-            "too_many_rows",
-            f"The file has more than {max_rows:,} rows, the most one import can take. "
-            "Split it into smaller files (keep the header row in each) and import them "
-            "one after the other.",
-        )
+        raise FileRefused("too_many_rows", {"rows": count(max_rows)})
 
 
 class RowTooLong(Exception):

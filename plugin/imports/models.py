@@ -157,10 +157,12 @@ class ImportRow(Base):
     """The outcome of one data row (``line`` as a spreadsheet shows it, header = 1).
 
     ``codes``: the error and warning codes, space-separated; ``issues``: a JSON list of
-    ``[level, column, code, message]`` (``level`` is ``"error"`` or ``"warning"``), ``NULL`` when
-    there are none; ``contact_id``: the contact the row created or matched. No foreign key to the
-    import (migration ``0004_import_row_without_fk``: a check per written row); the import's
-    driver is the only writer.
+    ``[level, column, code, params]`` (``level`` is ``"error"`` or ``"warning"``; ``params`` the
+    values of the code's message, see :mod:`contact_segments.messages`, or the English sentence
+    on rows written by an earlier version), ``NULL`` when there are none; ``contact_id``: the
+    contact the row created or matched. No foreign key to the import (migration
+    ``0004_import_row_without_fk``: a check per written row); the import's driver is the only
+    writer.
     """
 
     __tablename__ = "segments_import_row"

@@ -29,7 +29,7 @@ from .csv_records import allow_csv_fields_of, csv_records
 from .delimiter import detect_delimiter
 from .encoding import SNIFF_BYTES, detect_encoding
 from .errors import FileRefused
-from .file_type import CSV_EXTENSIONS, SAVE_AS, XLSX_EXTENSIONS, check_not_binary, unsupported_type
+from .file_type import CSV_EXTENSIONS, XLSX_EXTENSIONS, check_not_binary, unsupported_type
 from .limits import ImportLimits, RowTooLong, check_row_count, file_too_large
 from .row_checks import (
     SUSPECT_SPAN_LINES, clean_cells, long_row_refusal, too_many_cells, unclosed_quote,
@@ -131,11 +131,7 @@ def _open_checked(source, filename, limits, counted_rows=None):
     with source.open() as fh:
         head = fh.read(SNIFF_BYTES)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
-        raise FileRefused(
-            "empty_file",
-            "The file is empty. Fill in the example file (header row plus one row per contact) "
-            "and upload it again.",
-        )
+        raise FileRefused("empty_file")
     if extension in XLSX_EXTENSIONS:
         kind, encoding, delimiter = "xlsx", "xlsx", None
         check_xlsx_bytes(source, head, limits)
@@ -205,30 +201,19 @@ def _prepass(source, records, kind, delimiter, limits, counted_rows=None):
             last = record
             check_row_count(total, max_rows)
     except csv.Error as error:
-        raise FileRefused(
-            "unreadable_csv",
-            f"The file cannot be read as CSV ({error}). {SAVE_AS}",
-        )
+        raise FileRefused("unreadable_csv", {"error": str(error)})
     except RowTooLong as too_long:
         raise long_row_refusal(too_long, header, limits) from None
     finally:
         records.close()
     if header is None:
-        raise FileRefused(
-            "empty_file",
-            "The file has no header row and no contacts. Fill in the example file and upload it "
-            "again.",
-        )
+        raise FileRefused("empty_file", {"variant": "no_header"})
     if total == 0:
-        raise FileRefused(
-            "no_rows",
-            "The file has a header row but no contacts below it. Add one row per contact under "
-            "the header and upload it again.",
-        )
+        raise FileRefused("no_rows")
     if last is not None and kind == "csv":
         issue = unclosed_quote(last[0], last[1], last[2], delimiter, header.width, at_end=True)
         if issue is not None:
-            raise FileRefused("unbalanced_quote", issue.message)
+            raise FileRefused(issue.code, {"line": issue.line, **issue.params})
     return header_line, header, total
 
 

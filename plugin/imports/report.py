@@ -11,6 +11,7 @@ import io
 
 import sqlalchemy as sa
 
+from .. import messages
 from ..collector import collector_paused
 from ..csv_safety import write_csv_rows
 from .models import ImportPart, ImportRow, ImportUnknownSegment
@@ -88,17 +89,18 @@ def _all_unknown_segments(session, import_id):
     return sorted(found.values(), key=lambda entry: entry["lines"][0])
 
 
-def summary(session, imp, max_issues=None, max_lines=None):
+def summary(session, imp, max_issues=None, max_lines=None, with_params=False):
     """Return the summary of import ``imp`` as a JSON-ready dict.
 
     Keys: ``id``, ``filename``, ``status``, ``dry_run``, ``replace``, ``rows``, ``rows_done``,
     ``created``, ``updated``, ``unchanged``, ``failed``, ``warned`` (rows with warnings),
     ``memberships_added``, ``memberships_removed``, ``encoding``, ``delimiter``, ``errors`` and
-    ``warnings`` (lists of ``{line, column, code, message}``, at most ``max_issues`` each, in line
-    order; ``errors_total`` and ``warnings_total`` count them all), ``unknown_segments`` (list of
+    ``warnings`` (lists of ``{line, column, code, message}``, at most ``max_issues`` each, in
+    line order; ``errors_total`` and ``warnings_total`` count them all), ``unknown_segments`` (list of
     ``{name, lines, lines_total, suggestion}``; at most ``max_lines`` lines each, see
     :func:`unknown_segments`) and ``error`` (``{code, message}`` when the file was refused or
-    the import failed, else ``None``).
+    the import failed, else ``None``). ``message`` is English; ``with_params`` adds each one's
+    ``params``, to word it in another language (see :func:`issue_dict`).
     """
     lists = {"error": [], "warning": []}
     totals = {"error": 0, "warning": 0}
@@ -108,10 +110,13 @@ def summary(session, imp, max_issues=None, max_lines=None):
     enough = counted and max_issues is not None
     rows = _issue_rows(session, imp.id)
     for line, issues in rows:
-        for level, column, code, message in issues or ():
+        for level, column, code, params in issues or ():
             totals[level] += 1
             if max_issues is None or len(lists[level]) < max_issues:
-                lists[level].append({"line": line, "column": column, "code": code, "message": message})
+                issue = issue_dict(line, column, code, params)
+                if not with_params:
+                    del issue["params"]
+                lists[level].append(issue)
         if enough and len(lists["error"]) >= max_issues and len(lists["warning"]) >= max_issues:
             break
     rows.close()
@@ -125,8 +130,29 @@ def summary(session, imp, max_issues=None, max_lines=None):
         "errors": lists["error"], "warnings": lists["warning"],
         "errors_total": totals["error"], "warnings_total": totals["warning"],
         "unknown_segments": unknown_segments(session, imp.id, max_lines),
-        "error": {"code": imp.error_code, "message": imp.error_message} if imp.error_code else None,
+        "error": error_dict(imp, with_params),
     }
+
+
+def issue_dict(line, column, code, params, worded=True):
+    """A stored row issue as the summary lists it: ``{line, column, code, message, params}``
+    (``message`` in English, left ``None`` unless ``worded``; ``params`` is ``None`` for an issue
+    stored as a sentence by an earlier version, which is then its ``message``)."""
+    if isinstance(params, str):
+        return {"line": line, "column": column, "code": code, "message": params, "params": None}
+    message = messages.issue_text(line, column, code, params) if worded else None
+    return {"line": line, "column": column, "code": code, "message": message, "params": params}
+
+
+def error_dict(imp, with_params=False):
+    """Why ``imp`` was refused or failed, ``{code, message}`` (and ``params`` when
+    ``with_params``), or ``None``."""
+    if not imp.error_code:
+        return None
+    error = {"code": imp.error_code, "message": imp.error_message}
+    if with_params:
+        error["params"] = imp.error_params
+    return error
 
 
 def _outcomes(session, import_id, first_line, last_line):
@@ -139,8 +165,10 @@ def _outcomes(session, import_id, first_line, last_line):
     }
 
 
-def _engine_message(issue):
-    return issue["message"]
+def _english(issue):
+    if issue["message"] is not None:
+        return issue["message"]
+    return messages.issue_text(issue["line"], issue["column"], issue["code"], issue["params"])
 
 
 def iter_report_csv(session, imp, describe=None):
@@ -148,10 +176,10 @@ def iter_report_csv(session, imp, describe=None):
 
     One row per data row of the file, in file order: its line, outcome (``pending`` while the
     import has not reached it), codes and messages, then the row's cells as read. ``describe``
-    turns an issue (a ``{line, column, code, message}`` dict) into its message (default: the
-    engine's English sentence; the pages pass their translation).
+    turns an issue (a dict of :func:`issue_dict`) into its message (default: its English
+    sentence; the pages pass their reader's language).
     """
-    describe = describe or _engine_message
+    describe = describe or _english
     parts = session.execute(
         sa.select(ImportPart.seq, ImportPart.first_line, ImportPart.last_line)
         .where(ImportPart.import_id == imp.id).order_by(ImportPart.seq)
@@ -186,10 +214,9 @@ def _part_csv(session, import_id, seq, first_line, last_line, describe, header):
     def report_rows():
         for line, raw in rows:
             outcome, codes, issues = outcomes.get(line, (PENDING, None, None))
-            messages = " | ".join(
-                describe({"line": line, "column": column, "code": code, "message": message})
-                for _level, column, code, message in issues or ())
-            yield (line, outcome, (codes or "").replace(" ", ", "), messages, *raw)
+            texts = " | ".join(describe(issue_dict(line, column, code, params, worded=False))
+                               for _level, column, code, params in issues or ())
+            yield (line, outcome, (codes or "").replace(" ", ", "), texts, *raw)
 
     return _csv_text((*REPORT_COLUMNS, *headers) if header else None, report_rows())
 

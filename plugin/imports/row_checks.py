@@ -2,6 +2,7 @@
 the limit, NUL characters, a double quote never closed; and the refusal of a row too long to read.
 """
 
+from ..messages import count, phrase
 from .errors import FileRefused, RowIssue
 
 
@@ -20,14 +21,8 @@ def unclosed_quote(line, cells, span, delimiter, width, at_end=False):
         parts = cell.splitlines()
         if (len(parts) > SUSPECT_SPAN_LINES
                 and sum(p.count(delimiter) >= row_like for p in parts) * 2 >= len(parts)):
-            where = "to the end of the file" if at_end else f"over {span:,} lines of the file"
-            return RowIssue(
-                line, None, "unbalanced_quote",
-                f"Line {line}: a cell starts with a double quote (\") that is not closed, so "
-                f"it runs {where} and the rows in it were read as one cell. Remove the stray "
-                "quote or close it (a quote inside a quoted cell is written twice: \"\"), then "
-                "upload the file again.",
-            )
+            params = {"variant": "at_end"} if at_end else {"lines": count(span)}
+            return RowIssue(line, None, "unbalanced_quote", params)
     return None
 
 
@@ -35,22 +30,14 @@ def long_row_refusal(too_long, header, limits):
     """The :class:`FileRefused` of a row over ``limits.max_row_chars`` (``header``: the file's
     :class:`HeaderMap`, ``None`` while the header itself is read)."""
     line, position = too_long.line, too_long.position
-    advice = ("check for a stray double quote (\") that runs into the following rows, then upload "
-              "the file again.")
     if too_long.cell_chars > limits.max_cell_chars:
-        where = _column_label(position, header) if header is not None else f"column {position + 1}"
-        return FileRefused(
-            "cell_too_long",
-            f"Line {line}: a cell ({where}) has more than {too_long.cell_chars:,} characters, far "
-            f"over the limit of {limits.max_cell_chars:,}, so the file cannot be read. Shorten "
-            f"the cell, or {advice}",
-        )
-    return FileRefused(
-        "row_too_long",
-        f"Line {line} has more than {limits.max_row_chars:,} characters (at least "
-        f"{position + 1:,} cells), more than a row can hold, so the file cannot be read. Remove "
-        f"the extra cells, or {advice}",
-    )
+        where = _cell_place(position, header) if header is not None else phrase(
+            "cell_at_position", position=position + 1)
+        return FileRefused("cell_too_long", {
+            "variant": "unreadable", "line": line, "cell": where,
+            "length": count(too_long.cell_chars), "limit": count(limits.max_cell_chars)})
+    return FileRefused("row_too_long", {"line": line, "limit": count(limits.max_row_chars),
+                                        "cells": count(position + 1)})
 
 
 def clean_cells(line, raw, max_chars, column_names, header, problems, warnings):
@@ -58,35 +45,26 @@ def clean_cells(line, raw, max_chars, column_names, header, problems, warnings):
     for position, cell in enumerate(raw):
         if len(cell) > max_chars:
             raw[position] = cell[:max_chars]
-            problems.append(RowIssue(
-                line, column_names.get(position), "cell_too_long",
-                f"Line {line}: a cell ({_column_label(position, header)}) has "
-                f"{len(cell):,} characters, more than the limit of {max_chars:,}. "
-                "Shorten it, or check for a stray double quote that runs into the "
-                "following rows.",
-            ))
+            problems.append(RowIssue(line, column_names.get(position), "cell_too_long", {
+                "cell": _cell_place(position, header), "length": count(len(cell)),
+                "limit": count(max_chars)}))
         elif "\x00" in cell:
             raw[position] = cell.replace("\x00", "")
-            warnings.append(RowIssue(
-                line, column_names.get(position), "nul_removed",
-                f"Line {line}: invisible NUL characters were removed from a cell "
-                f"({_column_label(position, header)}).",
-            ))
+            warnings.append(RowIssue(line, column_names.get(position), "nul_removed",
+                                     {"cell": _cell_place(position, header)}))
 
 
-def _column_label(position, header):
+def _cell_place(position, header):
+    """Where a cell is, as a message value: its column's header, else its column's number."""
     if position < len(header.headers) and header.headers[position]:
-        return f"column \"{header.headers[position]}\""
-    return f"column {position + 1}"
+        return phrase("cell_in_column", name=header.headers[position])
+    return phrase("cell_at_position", position=position + 1)
 
 
 def too_many_cells(line, used, width, delimiter, header):
     """The :class:`RowIssue` of a row with ``used`` cells under a header of ``width``."""
-    message = (f"Line {line} has {used} cells but the header has {width}: check for an "
-               "unquoted delimiter")
+    params = {"cells": used, "width": width}
     if delimiter and delimiter != "\t":
-        message += (f" (a cell that contains \"{delimiter}\" must be put in double quotes")
-        if delimiter == ";" and "segments" in header.index:
-            message += ", for example \"Segment 1; Segment 2\""
-        message += ")"
-    return RowIssue(line, None, "too_many_cells", message + ".")
+        segments = delimiter == ";" and "segments" in header.index
+        params.update(variant="segments" if segments else "quote", delimiter=delimiter)
+    return RowIssue(line, None, "too_many_cells", params)

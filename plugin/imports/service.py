@@ -205,9 +205,9 @@ def status(imp, scope=None):
     }
 
 
-def import_summary(scope, import_id, max_issues=None, max_lines=None):
+def import_summary(scope, import_id, max_issues=None, max_lines=None, with_params=False):
     """Return the summary of an import of the account (see :func:`report.summary`)."""
-    return summary(scope.session, get_import(scope, import_id), max_issues, max_lines)
+    return summary(scope.session, get_import(scope, import_id), max_issues, max_lines, with_params)
 
 
 def report_csv(scope, import_id, describe=None):

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from .errors import FileRefused, RowIssue
+from .errors import RowIssue
+from .limits import file_too_large
 from .models import ImportChunk
 from .rows import SourceRow, cell_picker
 
@@ -52,12 +53,7 @@ def store_file(session, import_id, stream, max_bytes):
             data += more
         size += len(data)
         if size > max_bytes:
-            raise FileRefused(
-                "file_too_large",
-                f"The file is larger than the limit of {max_bytes / CHUNK_BYTES:g} MB. Split it "
-                "into smaller files (keep the header row in each) and import them one after the "
-                "other.",
-            )
+            raise file_too_large(max_bytes)
         stored, codec = _encode_chunk(data)
         session.execute(sa.insert(ImportChunk),
                         [{"import_id": import_id, "seq": seq, "data": stored, "codec": codec}])
@@ -163,13 +159,13 @@ def _unpack(blob):
 
 
 def _issues(issues):
-    return [[issue.column, issue.code, issue.message] for issue in issues]
+    return [[issue.column, issue.code, issue.params] for issue in issues]
 
 
 def _row_issues(line, packed):
     if not packed:
         return []
-    return [RowIssue(line, column, code, message) for column, code, message in packed]
+    return [RowIssue(line, column, code, params) for column, code, params in packed]
 
 
 def pack_source_rows(header, rows):
@@ -201,7 +197,7 @@ class RowRecord(NamedTuple):
 
     ``values``: the contact fields in :data:`VALUE_FIELDS` order (``None`` when blank or
     invalid); ``segment_names``: the names as written; ``errors`` and ``warnings``: tuples of
-    ``(column, code, message)``.
+    ``(column, code, params)`` (see :class:`RowIssue`).
     """
 
     line: int
@@ -212,7 +208,7 @@ class RowRecord(NamedTuple):
 
 
 def _issue_tuples(issues):
-    return tuple([(issue.column, issue.code, issue.message) for issue in issues]) if issues else ()
+    return tuple([(issue.column, issue.code, issue.params) for issue in issues]) if issues else ()
 
 
 _row_values = operator.attrgetter(*VALUE_FIELDS)

@@ -18,8 +18,8 @@ Built to run on a million rows, with fast paths that give the slow path's exact 
   lower-cased; anything else (non-ASCII, quoted, IP literals, unusual) goes to email-validator.
   ``tests/imports/test_import_validation.py`` compares the two on thousands of addresses.
 * **Segments**: the split of a Segments cell is cached (a file has few distinct cells).
-* Constants (the region set, regular expressions, limits) are made once, messages are only
-  formatted on the error path.
+* Constants (the region set, regular expressions, limits) are made once; an issue is a code
+  with params (worded at the edges, see :mod:`contact_segments.messages`).
 
 Normalization choices:
 
@@ -47,6 +47,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from contact_segments.names import segment_name_key
 
+from ..messages import column, count
 from .columns import COLUMN_BY_KEY
 from .errors import RowIssue
 from .phones import fast_valid_number
@@ -216,6 +217,8 @@ def _calling_codes():
 
 
 _CALLING_CODES = _calling_codes()
+#: The params of ``missing_contact_point``: the two columns it names.
+_CONTACT_POINTS = {"mobile": column("Mobile Number"), "email": column("Email")}
 
 
 def _text(value):
@@ -233,21 +236,20 @@ def _country_error(line, value):
         # the calling code's main country (+1 is shared by the US, Canada and the Caribbean)
         regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits), ())
         hint = "US or CA" if digits == "1" else (regions[0] if regions else None)
-    message = (f'Country Code "{value}" is not a two-letter ISO country code: use a code such as '
-               "US or BR, not a calling code (+1, +55) or a country name")
-    if hint:
-        message += f' (here probably {hint})'
-    return RowIssue(line, _HEADER["country_code"], "invalid_country_code", message + ".")
+    params = {"value": value}
+    if hint == "US or CA":
+        params["variant"] = "us_or_ca"
+    elif hint:
+        params.update(variant="hint", hint=hint)
+    return RowIssue(line, _HEADER["country_code"], "invalid_country_code", params)
 
 
 def _required(line, key):
-    return RowIssue(line, _HEADER[key], "required",
-                    f"{_HEADER[key]} is required: fill it in on line {line}.")
+    return RowIssue(line, _HEADER[key], "required", {})
 
 
 def _too_long(line, key, length):
-    return RowIssue(line, _HEADER[key], "too_long",
-                    f"{_HEADER[key]} has {length:,} characters; the limit is {_MAX[key]:,}.")
+    return RowIssue(line, _HEADER[key], "too_long", {"length": count(length), "limit": count(_MAX[key])})
 
 
 def validate_row(source_row, default_region=None):
@@ -276,9 +278,8 @@ def validate_row(source_row, default_region=None):
             errors.append(_country_error(line, country))
     elif default_region:
         region = row.country_code = default_region.upper()
-        warnings.append(RowIssue(
-            line, _HEADER["country_code"], "country_defaulted",
-            f"Country Code is blank; {region} was used."))
+        warnings.append(RowIssue(line, _HEADER["country_code"], "country_defaulted",
+                                 {"country": region}))
     else:
         errors.append(_required(line, "country_code"))
 
@@ -306,10 +307,7 @@ def validate_row(source_row, default_region=None):
                 errors.append(_invalid_mobile(line, mobile, region))
             else:
                 if landline:
-                    warnings.append(RowIssue(
-                        line, _HEADER["mobile"], "not_mobile",
-                        f'Mobile Number "{mobile}" looks like a landline or service number: '
-                        "text messages may not reach it."))
+                    warnings.append(RowIssue(line, _HEADER["mobile"], "not_mobile", {"value": mobile}))
 
     # Email
     email = get("email", "")
@@ -321,13 +319,12 @@ def validate_row(source_row, default_region=None):
                 row.email = normalize_email(email)
             except ValueError as error:
                 errors.append(RowIssue(line, _HEADER["email"], "invalid_email",
-                                       f'Email "{email}" is not a valid address: {error}'))
+                                       {"value": email, "reason": str(error)}))
 
     if not mobile and not email:
         errors.append(RowIssue(
             line, _HEADER["mobile"] if "mobile" in cells else _HEADER["email"],
-            "missing_contact_point",
-            f"Line {line} has neither a Mobile Number nor an Email: fill in at least one."))
+            "missing_contact_point", _CONTACT_POINTS))
 
     # Optional text
     for key in _TEXT_FIELDS:
@@ -350,19 +347,16 @@ def validate_row(source_row, default_region=None):
 
 
 def _invalid_mobile(line, value, region):
-    if region is None:
-        where = "with its calling code"
-        hint = "Check the digits."
-    else:
-        calling_code = phonenumbers.country_code_for_region(region)
-        where = f"in {region}"
-        hint = (f"Write it as it is dialled in {region}, without the calling code +{calling_code}"
-                f", or with \"+{calling_code}\" in front; and check the Country Code.")
+    params = {"value": value}
+    variants = []
+    if region is not None:
+        params.update(country=region, calling_code=phonenumbers.country_code_for_region(region))
+        variants.append("in_country")
     if _SCIENTIFIC.match(value):
-        hint = ("Excel turned it into a number in scientific notation: format the column as "
-                "Text, type the numbers again and save.")
-    return RowIssue(line, _HEADER["mobile"], "invalid_mobile",
-                    f'Mobile Number "{value}" is not a valid phone number {where}. {hint}')
+        variants.append("scientific")
+    if variants:
+        params["variant"] = "_".join(variants)
+    return RowIssue(line, _HEADER["mobile"], "invalid_mobile", params)
 
 
 def validate_rows(rows, default_region=None):

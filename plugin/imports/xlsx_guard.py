@@ -4,9 +4,10 @@ workbook inside, and the zip-bomb guard (how many parts, how large unpacked, how
 
 import zipfile
 
+from ..messages import count, phrase, size
 from .errors import FileRefused
-from .file_type import SAVE_AS, magic_type
-from .limits import MIB, size_text
+from .file_type import magic_type
+from .limits import MIB
 
 
 #: Most members an .xlsx zip may hold, and the highest compression ratio a large member may have.
@@ -19,50 +20,35 @@ def check_xlsx_bytes(source, head, limits):
     """Refuse an .xlsx upload (``source``, starting with ``head``) that is no ZIP archive, holds
     no workbook, or would unpack beyond ``limits`` (a zip bomb), before any part is unpacked."""
     if not head.startswith(b"PK\x03\x04"):
-        what = magic_type(head)
-        if what is None:
-            what = "a text file (perhaps a CSV file)"
-        raise FileRefused(
-            "not_a_spreadsheet",
-            f"This file is named .xlsx but it is {what}, not an Excel workbook. "
-            "If it is a CSV file, rename it to .csv; otherwise " + SAVE_AS[0].lower() + SAVE_AS[1:],
-        )
+        kind = magic_type(head) or "kind_text"
+        raise FileRefused("not_a_spreadsheet", {"variant": "xlsx_name", "kind": phrase(kind)})
     try:
         with source.open() as fh, zipfile.ZipFile(fh) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
-        raise corrupt_xlsx("it is damaged or incomplete (was the upload or download cut short?)")
+        raise corrupt_xlsx(phrase("xlsx_damaged"))
     if len(members) > MAX_XLSX_MEMBERS:
-        raise _xlsx_bomb(f"it holds {len(members):,} parts (at most {MAX_XLSX_MEMBERS:,})")
+        raise _xlsx_bomb(phrase("xlsx_too_many_parts", parts=count(len(members)),
+                                limit=count(MAX_XLSX_MEMBERS)))
     total = sum(member.file_size for member in members)
     if total > limits.max_xlsx_uncompressed_bytes:
-        raise _xlsx_bomb(
-            f"it unpacks to {size_text(total)}, over the limit of "
-            f"{size_text(limits.max_xlsx_uncompressed_bytes)}"
-        )
+        raise _xlsx_bomb(phrase("xlsx_unpacks_too_large", size=size(total),
+                                limit=size(limits.max_xlsx_uncompressed_bytes)))
     for member in members:
         if (member.file_size > XLSX_RATIO_MIN_BYTES
                 and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1)):
-            raise _xlsx_bomb(
-                f"its part {member.filename!r} is compressed more than {MAX_XLSX_RATIO} times"
-            )
+            raise _xlsx_bomb(phrase("xlsx_part_too_compressed", part=repr(member.filename),
+                                    ratio=MAX_XLSX_RATIO))
     names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
-        raise corrupt_xlsx("it is a ZIP archive without an Excel workbook inside")
+        raise corrupt_xlsx(phrase("xlsx_without_workbook"))
 
 
 def _xlsx_bomb(reason):
-    return FileRefused(
-        "xlsx_too_large",
-        f"This Excel file cannot be imported: {reason}. Save the sheet as CSV UTF-8, or split it "
-        "into smaller files, and upload again.",
-    )
+    return FileRefused("xlsx_too_large", {"reason": reason})
 
 
 def corrupt_xlsx(reason):
-    """The :class:`FileRefused` of a damaged workbook, saying ``reason``."""
-    return FileRefused(
-        "corrupt_xlsx",
-        f"This Excel file cannot be read: {reason}. Open it in Excel, save it again as "
-        "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", and upload the new file.",
-    )
+    """The :class:`FileRefused` of a damaged workbook, saying ``reason`` (a message value, see
+    :func:`contact_segments.messages.phrase`)."""
+    return FileRefused("corrupt_xlsx", {"reason": reason})

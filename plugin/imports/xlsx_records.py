@@ -5,6 +5,7 @@ as the text a person sees.
 import zipfile
 from datetime import date, datetime, time
 
+from ..messages import phrase
 from .xlsx_guard import corrupt_xlsx
 
 
@@ -18,10 +19,10 @@ def xlsx_records(source):
             workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True,
                                               keep_links=False)
         except _XLSX_ERRORS as error:
-            raise corrupt_xlsx(f"its workbook structure is damaged ({type(error).__name__})")
+            raise corrupt_xlsx(phrase("xlsx_structure_damaged", error=type(error).__name__))
         try:
             if not workbook.worksheets:
-                raise corrupt_xlsx("it has no worksheet")
+                raise corrupt_xlsx(phrase("xlsx_without_sheet"))
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()
             rows = enumerate(sheet.iter_rows(values_only=True), start=1)
@@ -31,7 +32,7 @@ def xlsx_records(source):
                 except StopIteration:
                     return
                 except _XLSX_ERRORS as error:
-                    raise corrupt_xlsx(f"its first sheet is damaged ({type(error).__name__})")
+                    raise corrupt_xlsx(phrase("xlsx_sheet_damaged", error=type(error).__name__))
                 yield line, [_cell_text(value) for value in values], 1
         finally:
             workbook.close()
