@@ -18,28 +18,19 @@ from datetime import timedelta
 from flask import Response, jsonify, redirect, request, stream_with_context, url_for
 from flask_babel import format_datetime, format_timedelta
 
+from contact_segments import messages
 from contact_segments.errors import SegmentsError
 from contact_segments.imports import liveness, service
-from contact_segments.imports.errors import FileRefused
 from contact_segments.imports.models import ENDED, UPLOADED
+from contact_segments.imports.notices import counts_phrase
 from contact_segments.imports.template import template_csv, template_xlsx
 
 from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
-from .ui_i18n import _, label_of, ngettext, number, refresh_locale
+from .ui_i18n import _, label_of, megabytes, ngettext, number, page_words, refresh_locale
 from .ui_messages import describe
-from .ui_row_issues import FILE_TEXTS, column_label, file_text, in_english, issue_text
+from .ui_row_issues import column_label, error_text, issue_text
 
-
-def N_(message):  # noqa: N802 - the usual name of a gettext no-op marker
-    """Mark ``message`` for the catalog without translating it here."""
-    return message
-
-
-#: Stored by the import service in English; shown translated (they are in the catalog).
-QUEUED_NOTICE = N_("You will be notified when your bulk import is ready.")
-PREVIEW_QUEUED_NOTICE = N_("Your preview is being prepared: you will be notified when it is ready. "
-                           "A preview changes nothing.")
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_ISSUES = 10
@@ -76,103 +67,19 @@ def can_resume(imp):
     return service.can_resume(current_scope(), imp)
 
 
-def megabytes(size):
-    """``size`` bytes in MB, written the page language's way ("50", "0.3", "0,3"; under 0.1 MB
-    it keeps its first digits: "0.004", never "0")."""
-    value = size / (1024 * 1024)
-    return number(float(f"{value:.2g}") if value < 0.1 else round(value, 1))
-
-
 def max_megabytes(config):
-    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB (see :func:`megabytes`)."""
+    """``SEGMENTS_IMPORT_MAX_FILE_BYTES`` in MB (see :func:`~.ui_i18n.megabytes`)."""
     return megabytes(config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
 
 
-def file_too_large_text(max_bytes):
-    """Why a file over ``max_bytes`` was refused, and what to do."""
-    return _("The file is larger than the limit of %(mb)s MB. Split it into smaller files "
-             "(keep the header row in each) and import them one after the other.",
-             mb=megabytes(max_bytes))
-
-
 def refusal_text(error):
-    """A refused file's reason in the user's language (the reader's own message otherwise)."""
-    config = current_scope().state.config
-    code = error.code
-    if code in ("empty_file", "no_rows"):
-        return _("The file is empty: it needs the header row and at least one contact. "
-                 "Download the Example file to see the columns.")
-    if code in ("unsupported_file_type", "not_a_spreadsheet"):
-        return _("This is not a CSV or Excel (.xlsx) file. Save your spreadsheet as "
-                 "“CSV UTF-8” or “Excel Workbook (.xlsx)” and upload it again.")
-    if code == "file_too_large":
-        return file_too_large_text(config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
-    if code == "too_many_rows":
-        return _("The file has more than %(rows)s rows. Split it into smaller files and import "
-                 "them one after the other.", rows=number(config['SEGMENTS_IMPORT_MAX_ROWS']))
-    if code == "no_file":
-        return _("Choose a file first (drag it onto the box or use “Choose file”).")
-    if code == "queue_unavailable":
-        return _("The import could not be started: the service that runs imports is not reachable "
-                 "right now. Your file is saved: start it again in a few minutes from its page, "
-                 "or tell your administrator.")
-    if code == "not_resumable":
-        return _("This import is not stopped, so there is nothing to resume.")
-    if code == "file_removed":
-        return _("This import cannot be resumed: its file was removed because it is old. Upload "
-                 "the file again; contacts already imported are updated, not duplicated.")
-    if code in FILE_TEXTS:
-        return file_text(code, error.message)
+    """Why an upload or an action on an import was refused, in the user's language."""
     return describe(error, actor=current_scope().actor, action="import", what="import")
-
-
-def ended_error_text(error):
-    """Why an ended import was refused or failed (the summary's ``{code, message}``): the
-    engine's message in English, else the translated reason when the code is known."""
-    if in_english():
-        return error["message"]
-    return refusal_text(FileRefused(error["code"], error["message"]))
 
 
 def counts_text(imp):
     """The counts of an ended import as one sentence."""
-    return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed; "
-             "%(added)s segment memberships added, %(removed)s removed.",
-             created=number(imp.created), updated=number(imp.updated), unchanged=number(imp.unchanged),
-             failed=number(imp.failed), added=number(imp.memberships_added),
-             removed=number(imp.memberships_removed))
-
-
-def linked_import_id(link):
-    """The import id in a notification's link (``.../imports/<id>/report.csv``), else ``None``."""
-    if not link or "/imports/" not in link:
-        return None
-    return int_or_none(link.rsplit("/imports/", 1)[1].split("/", 1)[0])
-
-
-def notice_text(scope, kind, link, message):
-    """The text of an import notification in the reader's language, rebuilt from the import
-    it is about when it can be found; else the stored message (translated when catalogued)."""
-    import_id = linked_import_id(link)
-    if kind == "import_finished" and import_id is not None:
-        try:
-            imp = service.get_import(scope, import_id)
-        except SegmentsError:
-            return _(message)
-        if imp.status == "finished":
-            if imp.dry_run:
-                return _('The preview of "%(file)s" is ready; nothing was changed. The import would give: %(counts)s',
-                         file=imp.filename, counts=counts_text(imp))
-            return _('Your bulk import of "%(file)s" is ready: %(counts)s', file=imp.filename,
-                     counts=counts_text(imp))
-        if imp.error_code and not in_english():
-            reason = ended_error_text({"code": imp.error_code, "message": imp.error_message})
-            if imp.status == "refused":
-                return _('Your bulk import of "%(file)s" was refused: %(reason)s', file=imp.filename,
-                         reason=reason)
-            return _('Your bulk import of "%(file)s" stopped: %(reason)s', file=imp.filename,
-                     reason=reason)
-    return _(message)
+    return messages.render("import_counts", counts_phrase(imp)["params"], page_words())
 
 
 def _history_helpers():
@@ -240,7 +147,8 @@ def refused_request_page(error):
     :mod:`~contact_segments.blueprints.request_limits`): over the size limit, or malformed."""
     refresh_locale()
     if error.status == 413:
-        message = file_too_large_text(error.largest_file)
+        message = messages.render("file_too_large", {"size": messages.size(error.largest_file)},
+                                  page_words())
     else:
         message = _("The request could not be read: it was cut short or is not a well-formed form. "
                     "Nothing was changed: go back and send it again.")
@@ -294,10 +202,10 @@ def import_detail(import_id):
     body = service.status(imp, scope)
     return render(
         "segments/import_detail.html", imp=imp, ended=ended, import_label=import_label,
-        summary=(service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES, max_lines=FIRST_ISSUES)
-                 if ended else None),
+        summary=(service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES, max_lines=FIRST_ISSUES,
+                                        with_params=True) if ended else None),
         source=_previewed_source(scope, imp), counts_text=counts_text, issue_text=issue_text,
-        column_label=column_label, ended_error_text=ended_error_text,
+        column_label=column_label, ended_error_text=error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),
         resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
         status_url=url_for(".import_status", import_id=imp.id),
@@ -378,7 +286,9 @@ def import_report(import_id):
     scope = current_scope()
     service.get_import(scope, import_id)  # 404 when the account has no such import
     try:
-        filename, chunks = service.report_csv(scope, import_id, describe=issue_text)
+        words = page_words()
+        filename, chunks = service.report_csv(scope, import_id,
+                                              describe=lambda issue: issue_text(issue, words))
     except SegmentsError as error:
         say(describe(error, actor=scope.actor, action="import", what="import"), "error")
         return redirect(url_for(".import_detail", import_id=import_id))

@@ -1,13 +1,16 @@
 """The plugin's errors as sentences for the pages, in the request's language.
 
-Services raise :class:`~contact_segments.errors.SegmentsError` with an English message and a
-stable ``code``; :func:`describe` turns the codes the pages can meet into translated text (what is
-wrong and how to fix it), and falls back to the service's own message for any other code.
+Services raise :class:`~contact_segments.errors.SegmentsError` with an English message, a
+stable ``code`` and the ``params`` it speaks of; :func:`describe` words the codes of the
+message catalog (:mod:`contact_segments.messages`) and the others the pages can meet in the
+reader's language (what is wrong and how to fix it), and falls back to the service's own
+message for any other code.
 """
 
+from contact_segments import messages
 from contact_segments.errors import NotAuthenticated, NotFound, PermissionDenied, Vetoed
 
-from .ui_i18n import _, label_of
+from .ui_i18n import _, label_of, page_words
 
 ROLE_LABELS = {
     "consultant": lambda: _("consultant"),
@@ -80,4 +83,6 @@ def describe(error, *, actor=None, action=None, name="", what="segment"):
             return _("This notification does not exist.")
     if isinstance(error, Vetoed):
         return _("The segment cannot be deleted: %(reason)s", reason=error.message.split(": ", 1)[-1])
+    if messages.knows(error.code):
+        return messages.render(error.code, error.params, page_words())
     return _by_code(error, name) or error.message

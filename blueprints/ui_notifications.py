@@ -8,28 +8,37 @@ and marks them read when dismissed (a plain form does the same without JavaScrip
 
 from flask import jsonify, request, url_for
 
-from contact_segments import notifications
+from contact_segments import messages, notifications
 from contact_segments.errors import SegmentsError
 
 from .redirects import redirect_back
 from .ui_common import current_scope, int_or_none
-from .ui_imports import linked_import_id, notice_text
+from .ui_i18n import page_words
 
 #: Unread notifications a page shows at once.
 SHOWN = 5
 
 
-def as_json(scope, notification):
+def notice_text(notification, words):
+    """The sentence of a notification in the reader's language: worded from its kind and params
+    (:mod:`contact_segments.messages`); one stored without params (built by a host, or by an
+    earlier version) is its stored sentence, translated when the catalog has it."""
+    if notification.params is not None:
+        text = messages.render(notification.kind, notification.params, words)
+        if text is not None:
+            return text
+    return words.gettext(notification.message)
+
+
+def as_json(notification, words):
     """A notification as the pages show it: text in the reader's language, and an import's
     report link pointing at the plugin's own report download."""
     link = notification.link
-    import_id = linked_import_id(link)
-    if import_id is not None:
-        link = url_for("segments.import_report", import_id=import_id)
+    if link and notification.import_id is not None:
+        link = url_for("segments.import_report", import_id=notification.import_id)
     return {
         "id": notification.id, "kind": notification.kind, "level": notification.level,
-        "message": notice_text(scope, notification.kind, notification.link, notification.message),
-        "link": link,
+        "message": notice_text(notification, words), "link": link,
         "read_url": url_for("segments.read_notification", notification_id=notification.id),
     }
 
@@ -38,7 +47,8 @@ def notifications_json():
     """``GET /notifications.json?after=<id>``: unread notifications newer than ``after``."""
     scope = current_scope()
     found = notifications.unread(scope, after_id=int_or_none(request.args.get("after")), limit=SHOWN)
-    return jsonify({"items": [as_json(scope, item) for item in found]})
+    words = page_words()
+    return jsonify({"items": [as_json(item, words) for item in found]})
 
 
 def read_notification(notification_id):
@@ -54,7 +64,8 @@ def page_notifications():
     """Template global: the unread notifications of the signed-in user (empty when nobody is)."""
     try:
         scope = current_scope()
-        return [as_json(scope, item) for item in notifications.unread(scope, limit=SHOWN)]
+        words = page_words()
+        return [as_json(item, words) for item in notifications.unread(scope, limit=SHOWN)]
     except SegmentsError:  # nobody signed in: the error page still renders
         return []
 

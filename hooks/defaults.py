@@ -66,6 +66,7 @@ class DefaultHooks:
         session.add(Notification(
             account_id=notice.account_id, user_id=notice.user_id, kind=notice.kind,
             level=notice.level, message=notice.message, link=notice.link,
+            import_id=notice.import_id, params=notice.params,
         ))
         session.commit()
         return True

@@ -81,6 +81,14 @@ class ImportFinished:
 class Notice:
     """A notification for one user of an account (``level``: info, success, error).
 
+    ``kind`` says what it is about (``import_queued``, ``import_finished``), ``import_id`` which
+    import, and ``params`` the values its sentence speaks of (the file name, the counts, the
+    reason an import stopped); ``message`` is that sentence in English. A host that words
+    notifications in its users' languages renders ``kind`` and ``params`` with
+    :func:`contact_segments.messages.render`. A notice built with ``params=None`` is shown as its
+    ``message``. ``link`` is the path of the import's per-row report in the JSON API, when it
+    has one.
+
     ``user_id`` is ``None`` when no user started what it is about (an import run from the CLI):
     the plugin's in-app default then stores nothing; a host hook may still route it.
     """
@@ -91,3 +99,5 @@ class Notice:
     message: str
     level: str = "info"
     link: str | None = None
+    import_id: int | None = None
+    params: dict | None = None

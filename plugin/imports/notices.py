@@ -1,17 +1,23 @@
-"""Telling people about an import: the user's notifications and the host's finished-import event.
+"""What the notifications about an import say, and the host's finished-import event.
 
-Notifications go through the ``segments_notify`` hook (the plugin's default stores them in-app);
-they are sent after the change they describe has committed.
+A notification is a :class:`~contact_segments.hooks.events.Notice`: its ``kind``
+(``import_queued``, ``import_finished``), the import it is about and the ``params`` its
+sentence speaks of, worded by :mod:`contact_segments.messages` (in English in ``message``, for
+hosts; in the reader's language on the pages). Notifications go through the ``segments_notify``
+hook (the plugin's default stores them in-app); they are sent after the change they describe has
+committed.
 """
 
+from .. import messages
 from ..dispatch import announce
 from ..hooks.events import ImportFinished, Notice
 from .models import FAILED, FINISHED, REFUSED
 
-QUEUED_MESSAGE = "You will be notified when your bulk import is ready."
-#: A preview (dry run) is not the import: it says so, and that nothing will change.
-PREVIEW_QUEUED_MESSAGE = ("Your preview is being prepared: you will be notified when it is ready. "
-                          "A preview changes nothing.")
+QUEUED, ENDED = "import_queued", "import_finished"
+#: What the user is told when an import is queued (the help article's words).
+QUEUED_MESSAGE = messages.english(QUEUED)
+#: What the user is told when a preview (dry run) is queued: it is not the import.
+PREVIEW_QUEUED_MESSAGE = messages.english(QUEUED, {"variant": "preview"})
 
 
 def report_link(config, import_id):
@@ -19,46 +25,63 @@ def report_link(config, import_id):
     return f"{config['SEGMENTS_API_URL_PREFIX'].rstrip('/')}/imports/{import_id}/report.csv"
 
 
-def counts_sentence(imp):
-    """Return the counts of ``imp`` as a sentence ("3 created, 1 updated, ...")."""
-    parts = [f"{imp.created:,} created", f"{imp.updated:,} updated", f"{imp.unchanged:,} unchanged",
-             f"{imp.failed:,} failed"]
-    memberships = f"{imp.memberships_added:,} segment memberships added"
-    if imp.memberships_removed:
-        memberships += f", {imp.memberships_removed:,} removed"
-    return ", ".join(parts) + "; " + memberships
+def counts_phrase(imp):
+    """The counts of ``imp`` as a message value ("3 created, 1 updated, ...")."""
+    count = messages.count
+    return messages.phrase(
+        "import_counts", created=count(imp.created), updated=count(imp.updated),
+        unchanged=count(imp.unchanged), failed=count(imp.failed),
+        added=count(imp.memberships_added), removed=count(imp.memberships_removed))
 
 
-def _ended_message(imp):
-    name = f'"{imp.filename}"'
-    if imp.status == FINISHED and imp.dry_run:
-        return "success", (f"The dry run of {name} is ready; nothing was changed. The import would "
-                           f"give: {counts_sentence(imp)}.")
+def reason_phrase(imp):
+    """Why ``imp`` was refused or stopped, as a message value (its stored sentence when it has
+    no params: stored by an earlier version)."""
+    if imp.error_params is None or not messages.knows(imp.error_code):
+        return imp.error_message
+    return messages.phrase(imp.error_code, **imp.error_params)
+
+
+def ended_params(imp):
+    """``(level, params)`` of the notification that ``imp`` ended."""
+    name = imp.filename
     if imp.status == FINISHED:
-        return "success", f"Your bulk import of {name} is ready: {counts_sentence(imp)}."
-    if imp.status == REFUSED:
-        return "error", f"Your bulk import of {name} was refused: {imp.error_message}"
-    return "error", f"Your bulk import of {name} stopped: {imp.error_message}"
+        params = {"file": name, "counts": counts_phrase(imp)}
+        if imp.dry_run:
+            params["variant"] = "preview"
+        return "success", params
+    variant = "refused" if imp.status == REFUSED else "stopped"
+    return "error", {"variant": variant, "file": name, "reason": reason_phrase(imp)}
 
 
-def notify(state, imp, kind, level, message, link=None):
-    """Send one notification about ``imp`` to the user who started it (hook ``segments_notify``)."""
-    state.pm.hook.segments_notify(notice=Notice(
-        account_id=imp.account_id, user_id=imp.user_id, kind=kind, message=message, level=level,
-        link=link,
-    ))
+def queued_notice(imp):
+    """The :class:`Notice` that ``imp`` (an import or a preview) is queued."""
+    params = {"variant": "preview"} if imp.dry_run else {}
+    return _notice(imp, QUEUED, "info", params)
+
+
+def ended_notice(config, imp):
+    """The :class:`Notice` that ``imp`` ended, with its counts or why it stopped, and a link to
+    its report when it has one."""
+    level, params = ended_params(imp)
+    link = report_link(config, imp.id) if imp.status in (FINISHED, FAILED) else None
+    return _notice(imp, ENDED, level, params, link)
+
+
+def _notice(imp, kind, level, params, link=None):
+    return Notice(account_id=imp.account_id, user_id=imp.user_id, kind=kind,
+                  message=messages.english(kind, params), level=level, link=link,
+                  import_id=imp.id, params=params)
 
 
 def notify_queued(state, imp):
     """Tell the user the import (or the preview) is queued (call after the commit that queued it)."""
-    notify(state, imp, "import_queued", "info", PREVIEW_QUEUED_MESSAGE if imp.dry_run else QUEUED_MESSAGE)
+    state.pm.hook.segments_notify(notice=queued_notice(imp))
 
 
 def notify_ended(state, imp):
     """Tell the user the import ended, with its counts and a link to the report."""
-    level, message = _ended_message(imp)
-    link = report_link(state.config, imp.id) if imp.status in (FINISHED, FAILED) else None
-    notify(state, imp, "import_finished", level, message, link)
+    state.pm.hook.segments_notify(notice=ended_notice(state.config, imp))
 
 
 def announce_ended(session, pm, imp):

@@ -1,0 +1,61 @@
+"""What the pages show is worded from stored codes and params, in the reader's language: the
+rows' issues, the notifications (which know their import, so no link is parsed), and imports
+stored by an earlier version (sentences, no params) still display."""
+
+import sqlalchemy as sa
+
+from contact_segments.demo.models import db
+from contact_segments.imports.models import Import, ImportRow
+from contact_segments.models import Notification
+from test_ui_imports import app_config, client  # noqa: F401 - the fixtures of the import pages
+from test_ui_imports import HEADER, upload, wait_until_ended
+
+BAD_COUNTRY = (HEADER + "+55,Ann,Lee,4155552671,ann@example.com,\n").encode()
+
+
+def _import_id(response):
+    return int(response.location.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_issues_are_stored_as_codes_with_params(client):
+    import_id = _import_id(upload(client, BAD_COUNTRY))
+    wait_until_ended(client, import_id)
+    [issues] = db.session.execute(sa.select(ImportRow.issues).where(ImportRow.import_id == import_id)).one()
+    assert issues == [["error", "Country Code", "invalid_country_code",
+                       {"value": "+55", "variant": "hint", "hint": "BR"}]]
+
+
+def test_notifications_know_their_import_and_speak_the_readers_language(client):
+    import_id = _import_id(upload(client, BAD_COUNTRY))
+    wait_until_ended(client, import_id)
+    stored = db.session.execute(sa.select(Notification).order_by(Notification.id)).scalars().all()
+    assert [(n.kind, n.import_id) for n in stored] == [("import_queued", import_id),
+                                                       ("import_finished", import_id)]
+    assert stored[1].params["file"] == "contacts.csv" and stored[1].params["counts"]["message"] == "import_counts"
+    items = client.get("/segments/notifications.json", headers={"Accept-Language": "pt-BR"}).get_json()["items"]
+    assert items[0]["message"] == "Você será notificado quando sua importação em massa estiver pronta."
+    assert items[1]["message"].startswith('Sua importação em massa de "contacts.csv" está pronta: 0 criados')
+    assert items[1]["link"] == f"/segments/imports/{import_id}/report.csv"
+
+
+def test_an_import_stored_as_sentences_still_displays(client):
+    """Rows, reasons and notifications written by an earlier version hold English sentences and
+    no params: English pages show the sentence, other languages the code's general sentence."""
+    import_id = _import_id(upload(client, BAD_COUNTRY))
+    wait_until_ended(client, import_id)
+    sentence = 'Country Code "+55" is not a two-letter ISO country code (stored sentence).'
+    db.session.execute(sa.update(ImportRow).where(ImportRow.import_id == import_id).values(
+        issues=[["error", "Country Code", "invalid_country_code", sentence]]))
+    db.session.execute(sa.update(Notification).values(params=None, import_id=None))
+    db.session.commit()
+    english = client.get(f"/segments/imports/{import_id}").get_data(as_text=True)
+    assert "(stored sentence)" in english
+    portuguese = client.get(f"/segments/imports/{import_id}", headers={"Accept-Language": "pt-BR"})
+    text = portuguese.get_data(as_text=True)
+    assert "Linha 2: a coluna Código do país não traz um código de país ISO" in text
+    assert "(stored sentence)" not in text
+    report = client.get(f"/segments/imports/{import_id}/report.csv").get_data(as_text=True)
+    assert "(stored sentence)" in report
+    items = client.get("/segments/notifications.json").get_json()["items"]
+    assert items[0]["message"] == "You will be notified when your bulk import is ready."
+    assert db.session.get(Import, import_id).error_params is None
