@@ -4,26 +4,11 @@ the demo asks for confirmation stating that count."""
 
 import pytest
 
-from contact_segments.demo.models import Account, OutboxMessage, User, db
+from contact_segments.demo.models import OutboxMessage, User, db
+
+from demo_host import app_config, client, sign_in  # noqa: F401 (fixtures)
 
 COUNT_URL = "/segments/audience/count.json"
-
-
-@pytest.fixture
-def app_config():
-    return {"DEMO_SEED": True, "WTF_CSRF_ENABLED": False}
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def _sign_in(client, role, account_index=0):
-    account = db.session.execute(db.select(Account).order_by(Account.id)).scalars().all()[account_index]
-    user = db.session.execute(db.select(User).where(User.account_id == account.id, User.role == role)).scalar_one()
-    client.post("/switch-user", data={"user_id": user.id})
-    return user
 
 
 def _segments(state, user):
@@ -44,7 +29,7 @@ CASES = {
 @pytest.mark.parametrize("channel", ["sms", "email"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_count_endpoint_equals_what_the_sender_sends(app, state, client, case, channel):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     include, exclude = CASES[case]([item.id for item in _segments(state, user)])
     answer = client.get(COUNT_URL, query_string={"include": include, "exclude": exclude})
     assert answer.status_code == 200
@@ -57,19 +42,19 @@ def test_count_endpoint_equals_what_the_sender_sends(app, state, client, case, c
 
 
 def test_count_endpoint_writes_numbers_in_the_page_language(app, state, client):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     ids = [item.id for item in _segments(state, user)]
     body = client.get(COUNT_URL, query_string={"include": ids}, headers={"Accept-Language": "pt-BR"}).get_json()
     assert set(body["counts"]) == {"sms", "email"} and body["written"]["sms"] == str(body["counts"]["sms"])
 
 
 def test_count_endpoint_with_nothing_included_is_zero(app, client):
-    _sign_in(client, "consultant")
+    sign_in(client, "consultant")
     assert client.get(COUNT_URL).get_json()["counts"] == {"sms": 0, "email": 0}
 
 
 def test_count_endpoint_refuses_another_accounts_segment_and_bad_ids(app, state, client):
-    _sign_in(client, "consultant", account_index=1)
+    sign_in(client, "consultant", account_index=1)
     other = db.session.execute(db.select(User).order_by(User.account_id)).scalars().first()
     foreign = _segments(state, other)[0].id
     answer = client.get(COUNT_URL, query_string={"include": foreign})
@@ -81,7 +66,7 @@ def test_count_endpoint_refuses_another_accounts_segment_and_bad_ids(app, state,
 
 
 def test_picker_without_javascript_searches_and_counts(app, state, client):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     segments = _segments(state, user)
     chosen, wanted = segments[0], segments[-1]
     page = client.post("/compose", data={"include": [chosen.id], "segment_search": wanted.name[:6].upper(),
@@ -96,7 +81,7 @@ def test_picker_without_javascript_searches_and_counts(app, state, client):
 
 
 def test_picker_lists_segments_with_member_counts_and_both_choices(app, state, client):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     page = client.get("/compose").get_data(as_text=True)
     for item in _segments(state, user):
         assert item.name in page
@@ -105,7 +90,7 @@ def test_picker_lists_segments_with_member_counts_and_both_choices(app, state, c
 
 
 def test_confirmation_states_count_and_channel_and_sends_nothing(app, state, client):
-    user = _sign_in(client, "manager")
+    user = sign_in(client, "manager")
     include = [_segments(state, user)[0].id]
     expected = state.pm.hook.segments_count_recipients(account_id=user.account_id, include=include, exclude=[],
                                                        channel="email")
@@ -118,7 +103,7 @@ def test_confirmation_states_count_and_channel_and_sends_nothing(app, state, cli
 def test_one_pass_count_per_channel_equals_the_hook_per_channel(app, state, client, case):
     from contact_segments.audience import count_recipients_per_channel
 
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     include, exclude = CASES[case]([item.id for item in _segments(state, user)])
     both = count_recipients_per_channel(db.session, state.contacts, user.account_id, include, exclude)
     assert both == {channel: state.pm.hook.segments_count_recipients(
@@ -133,7 +118,7 @@ def test_a_host_counting_itself_is_asked_per_channel(app, state, client):
         def segments_count_recipients(self, account_id, include, exclude, channel):
             return {"sms": 11, "email": 22}[channel]
 
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     state.pm.register(HostCount(), name="host-count")
     try:
         answer = client.get(COUNT_URL, query_string={"include": _segments(state, user)[0].id}).get_json()

@@ -1,30 +1,12 @@
 """The demo host: seeds sample data, composes a bulk message through the plugin's hooks, records
 the recipients in its outbox, and shows a contact's segments with the plugin's macro."""
 
-import pytest
-
 from contact_segments import Actor, segments
 from contact_segments.blueprints.ui_i18n import refresh_locale
 from contact_segments.demo.models import Account, OutboxMessage, User, db
 from contact_segments.models import Contact
 
-
-@pytest.fixture
-def app_config():
-    return {"DEMO_SEED": True, "WTF_CSRF_ENABLED": False}
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def _sign_in(client, role, account_index=0):
-    accounts = db.session.execute(db.select(Account).order_by(Account.id)).scalars().all()
-    user = db.session.execute(db.select(User).where(
-        User.account_id == accounts[account_index].id, User.role == role)).scalar_one()
-    client.post("/switch-user", data={"user_id": user.id})
-    return user
+from demo_host import app_config, client, sign_in  # noqa: F401 (fixtures)
 
 
 def test_seed_creates_accounts_users_contacts_segments(app, state):
@@ -39,7 +21,7 @@ def test_seed_creates_accounts_users_contacts_segments(app, state):
 
 
 def test_compose_counts_and_sends_to_the_outbox(app, state, client):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
     include, exclude = [picker[0].id, picker[1].id], [picker[2].id]
     expected = state.pm.hook.segments_count_recipients(
@@ -64,7 +46,7 @@ def test_compose_counts_and_sends_to_the_outbox(app, state, client):
 
 
 def test_compose_rejects_another_accounts_segment(app, state, client):
-    _sign_in(client, "consultant", account_index=0)
+    sign_in(client, "consultant", account_index=0)
     other_user = db.session.execute(db.select(User).order_by(User.account_id.desc())).scalars().first()
     foreign = state.pm.hook.segments_audience_segments(account_id=other_user.account_id)[0]
     page = client.post("/compose", data={"include": [foreign.id], "channel": "sms", "action": "send", "body": "x"})
@@ -74,7 +56,7 @@ def test_compose_rejects_another_accounts_segment(app, state, client):
 
 
 def test_compose_send_without_message_is_refused(app, state, client):
-    user = _sign_in(client, "manager")
+    user = sign_in(client, "manager")
     picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
     page = client.post("/compose", data={"include": [picker[0].id], "channel": "email", "action": "send", "body": " "})
     assert "Write the message before sending." in page.get_data(as_text=True)
@@ -82,7 +64,7 @@ def test_compose_send_without_message_is_refused(app, state, client):
 
 
 def test_contact_page_shows_its_segments(app, state, client):
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     picker = state.pm.hook.segments_audience_segments(account_id=user.account_id)
     member = state.pm.hook.segments_iter_recipients(
         account_id=user.account_id, include=[picker[0].id], exclude=[], channel="email", batch_size=1)
@@ -95,7 +77,7 @@ def test_contact_page_shows_its_segments(app, state, client):
 
 def test_contact_page_segments_box_speaks_the_users_language(app, state, client):
     """The plugin's macro on the host's own page uses the plugin's catalog."""
-    user = _sign_in(client, "consultant")
+    user = sign_in(client, "consultant")
     loner = Contact(account_id=user.account_id, country_code="BR", first_name="Sem", last_name="Segmento",
                     email="sem.segmento@example.com")
     db.session.add(loner)
@@ -108,6 +90,6 @@ def test_contact_page_segments_box_speaks_the_users_language(app, state, client)
 
 
 def test_contact_page_of_another_account_is_404(app, client):
-    _sign_in(client, "admin", account_index=0)
+    sign_in(client, "admin", account_index=0)
     other = db.session.execute(db.select(Contact).order_by(Contact.account_id.desc())).scalars().first()
     assert client.get(f"/contacts/{other.id}").status_code == 404
