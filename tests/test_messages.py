@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from contact_segments import messages
+from contact_segments.messages import words_for
 from contact_segments.imports.errors import FileRefused, RowIssue
 from contact_segments.imports.validation import validate_row
 from contact_segments.imports.rows import SourceRow
@@ -18,15 +19,6 @@ from contact_segments.messages.text import Text
 from test_ui_imports import CATALOGS, TRANSLATED_LOCALES
 
 PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
-
-
-def words_for(locale):
-    """The Words of a page reader of ``locale``, from the catalog files (no Flask)."""
-    from babel.support import Translations
-
-    translations = Translations.load(str(CATALOGS), [locale], domain="messages")
-    return messages.Words(english=False, gettext=translations.gettext,
-                          ngettext=translations.ngettext)
 
 
 def _row(**cells):

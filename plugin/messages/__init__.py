@@ -27,13 +27,14 @@ A ``str`` where ``params`` is expected is the sentence stored by an earlier vers
 knew no params: :func:`render` returns it as it is.
 """
 
+import os
 from dataclasses import dataclass
 
 from .catalog import CATALOG, COLUMN_NAMES, LIST_AND, ROW_AT_LINE, Text
 
 __all__ = [
     "CATALOG", "ENGLISH", "Text", "Words", "column", "column_label", "count", "english", "issue_text", "joined",
-    "knows", "names", "phrase", "refusal_text", "render", "size", "size_text", "stored_issue_text",
+    "knows", "names", "phrase", "refusal_text", "render", "size", "size_text", "stored_issue_text", "words_for",
 ]
 
 MIB = 1024 * 1024
@@ -68,6 +69,22 @@ class Words:
 
 #: English, as the API, the CLI and the hooks speak (no Flask context needed).
 ENGLISH = Words()
+
+#: The plugin's Flask-Babel catalogs (domain ``messages``), one folder per page language.
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "translations")
+
+
+def words_for(locale):
+    """The :class:`Words` of a reader of ``locale`` (``"pt_BR"``, ``"de"``), from the plugin's
+    catalog and Babel's number format, without Flask: for a host that words notices itself."""
+    from babel.numbers import format_decimal
+    from babel.support import Translations
+
+    translations = Translations.load(TRANSLATIONS_DIR, [locale], domain="messages")
+    return Words(english=locale.split("_", 1)[0] == "en", gettext=translations.gettext,
+                 ngettext=translations.ngettext,
+                 number=lambda n: format_decimal(n, locale=locale))
 
 
 def column(name):
