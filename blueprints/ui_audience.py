@@ -18,6 +18,7 @@ from contact_segments.audience import count_recipients_per_channel
 from contact_segments.errors import InvalidInput, SegmentsError
 from contact_segments.ids import parse_ids
 
+from .schemas import MAX_SEGMENTS_PER_REQUEST
 from .ui_common import current_scope
 from .ui_i18n import number
 
@@ -49,6 +50,9 @@ class PickerState(NamedTuple):
 
 
 def _ids(values, what):
+    values = list(values or ())
+    if len(values) > MAX_SEGMENTS_PER_REQUEST:
+        raise InvalidInput(f"Choose at most {MAX_SEGMENTS_PER_REQUEST} segments to {what}.", field=what)
     wanted, out_of_range = parse_ids(values, what)
     if out_of_range:
         raise InvalidInput(f"No segment with id {out_of_range[0]} ({what}).", field=what)

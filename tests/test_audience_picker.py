@@ -63,6 +63,8 @@ def test_count_endpoint_refuses_another_accounts_segment_and_bad_ids(app, state,
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "invalid_input"
     answer = client.get(COUNT_URL, query_string={"include": "99999999999999999999"})
     assert answer.status_code == 422
+    answer = client.get(COUNT_URL, query_string={"include": list(range(1, 102))})
+    assert answer.status_code == 422 and "at most 100" in answer.get_json()["error"]["message"]
 
 
 def test_picker_without_javascript_searches_and_counts(app, state, client):
