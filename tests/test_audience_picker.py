@@ -127,3 +127,9 @@ def test_a_host_counting_itself_is_asked_per_channel(app, state, client):
     finally:
         state.pm.unregister(name="host-count")
     assert answer["counts"] == {"sms": 11, "email": 22}
+
+
+def test_count_endpoint_is_in_the_openapi_document(app, client):
+    spec = client.get("/api/segments/openapi.json").get_json()
+    operation = spec["paths"]["/segments/audience/count.json"]["get"]
+    assert operation["tags"] == ["pages"] and [p["name"] for p in operation["parameters"]] == ["include", "exclude"]
