@@ -1,9 +1,10 @@
 """A small messaging host that uses contact-segments only through its public integration points.
 
 Run it with ``flask --app contact_segments.demo run``. It has accounts, users with the three
-roles (switch user in the top bar), a contacts page (the plugin's), a contact page showing the
-contact's segments (the plugin's Jinja macro), a bulk-message composer whose audience picker uses
-the plugin's hooks, and an outbox that records what would be sent.
+roles (switch user and language in the top bar), a contacts page (the plugin's), conversations
+whose contact panel shows the contact's segments (the plugin's ``contact_segments`` macro), a
+bulk-message composer with the plugin's audience picker that confirms the count before sending,
+and an outbox that records what would be sent.
 
 Configuration from the environment: ``DATABASE_URL`` (default: a SQLite file
 ``segments-demo.sqlite`` in the current folder), ``REDIS_URL`` (default: none, imports run
