@@ -36,32 +36,32 @@ def _require_selection(contact_ids, contact_filter):
         raise InvalidInput("Choose the contacts: give contact ids or a filter.", field="contact_ids")
 
 
+def _change_members(scope, segment_id, contact_ids, contact_filter, write, hook_name, event_class):
+    """Check the actor and the selection, lock the segment, ``write`` its member rows and
+    announce the change; return how many members joined or left."""
+    scope.require("assign")
+    _require_selection(contact_ids, contact_filter)
+    with scope.transaction():
+        segment = segments.get_for_update(scope, segment_id)
+        count = write(scope, segment, contact_ids, contact_filter)
+        _announce_change(scope, hook_name, event_class, segment, count, contact_ids, contact_filter)
+    return count
+
+
 def add_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     """Add contacts to the account's segment ``segment_id``; return how many joined it.
 
     Contacts already in the segment are skipped (not counted). Unknown or foreign contact ids
     raise :class:`NotFound` and nothing is added.
     """
-    scope.require("assign")
-    _require_selection(contact_ids, contact_filter)
-    with scope.transaction():
-        segment = segments.get_for_update(scope, segment_id)
-        added = insert_members(scope, segment, contact_ids, contact_filter)
-        _announce_change(scope, "segments_members_added", MembersAdded, segment, added,
-                         contact_ids, contact_filter)
-    return added
+    return _change_members(scope, segment_id, contact_ids, contact_filter, insert_members,
+                           "segments_members_added", MembersAdded)
 
 
 def remove_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     """Remove contacts from the account's segment ``segment_id``; return how many left it."""
-    scope.require("assign")
-    _require_selection(contact_ids, contact_filter)
-    with scope.transaction():
-        segment = segments.get_for_update(scope, segment_id)
-        removed = delete_members(scope, segment, contact_ids, contact_filter)
-        _announce_change(scope, "segments_members_removed", MembersRemoved, segment, removed,
-                         contact_ids, contact_filter)
-    return removed
+    return _change_members(scope, segment_id, contact_ids, contact_filter, delete_members,
+                           "segments_members_removed", MembersRemoved)
 
 
 def list_members(scope, segment_id, *, after_id=None, limit=50, search=""):
