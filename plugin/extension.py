@@ -1,6 +1,6 @@
 """The Flask extension object a host creates: ``Segments(app)`` or ``Segments().init_app(app)``."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pluggy
 from flask import current_app
@@ -15,6 +15,8 @@ from .forget import forget_contacts
 from .hooks import specs
 from .hooks.defaults import DefaultHooks
 from .hooks.markers import PROJECT_NAME
+from .imports.launcher import choose_launcher
+from .imports.queue import redis_url
 from .models import Contact
 from .scope import Scope
 from .sqlite_engine import use_wal
@@ -28,6 +30,16 @@ class SegmentsState:
     pm: pluggy.PluginManager
     contacts: ContactMapping
     config: dict
+    _launcher: object = field(default=None, repr=False)
+
+    @property
+    def launcher(self):
+        """How imports run (:mod:`contact_segments.imports.launcher`): on RQ when
+        ``SEGMENTS_REDIS_URL`` is set, else in this process. Chosen at ``init_app``, and again
+        when the setting is changed afterwards."""
+        if self._launcher is None or self._launcher.url != redis_url(self.config):
+            self._launcher = choose_launcher(self.config)
+        return self._launcher
 
     def scope(self, actor, session=None):
         """Return a :class:`~contact_segments.scope.Scope` for ``actor`` (on ``db.session``)."""
@@ -107,7 +119,8 @@ class Segments:
         contacts = ContactMapping.from_model(
             options.get("contact_model") or Contact, options.get("contact_columns")
         )
-        state = SegmentsState(db=db, pm=pm, contacts=contacts, config=app.config)
+        state = SegmentsState(db=db, pm=pm, contacts=contacts, config=app.config,
+                              _launcher=choose_launcher(app.config))
         pm.register(DefaultHooks(state), name=f"contact_segments.defaults.{app.import_name}.{id(state)}")
         pm.load_setuptools_entrypoints(PROJECT_NAME)
         app.extensions["segments"] = state

@@ -14,12 +14,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import jobs
 from ..actor import Actor
 from ..cli_group import ID, OneLineCommand, account_command, segments_cli
 from ..errors import InvalidInput
 from . import retention, service
+from .launcher import resume_import
 from .models import REFUSED, Import
+from .queue import redis_url
 
 
 def _issue_lines(title, issues, total):
@@ -84,7 +85,7 @@ def _print_result(scope, imp, as_json):
 def import_command(scope, as_json, path, replace, dry_run, enqueue):
     """Import contacts from a CSV or .xlsx FILE into the account (and its segments)."""
     state = scope.state
-    if enqueue and not jobs.redis_url(state.config):
+    if enqueue and not redis_url(state.config):
         raise InvalidInput("--enqueue needs SEGMENTS_REDIS_URL (RQ); without it, leave --enqueue "
                            "out to run the import here.")
     with open(path, "rb") as stream:
@@ -111,7 +112,7 @@ def import_resume_command(import_id, enqueue, as_json):
         raise InvalidInput(f"There is no import with id {import_id}.")
     scope = state.scope(Actor.system(imp.account_id))
     retention.ensure_file_kept(state.db.session, imp)
-    jobs.resume_import(state, import_id, wait=not enqueue)
+    resume_import(state, import_id, wait=not enqueue)
     if enqueue:
         click.echo(f"Import {import_id} queued again.")
         return
@@ -156,7 +157,9 @@ def imports_cleanup_command(days, account_id, dry_run):
 @with_appcontext
 def worker_command(burst, queue_names):
     """Run an RQ worker for import jobs inside this app (needs SEGMENTS_REDIS_URL)."""
-    if not jobs.redis_url(current_app.config):
+    if not redis_url(current_app.config):
         raise InvalidInput("SEGMENTS_REDIS_URL is not set: without Redis, imports run in-process "
                            "and need no worker.")
-    jobs.run_worker(current_app._get_current_object(), list(queue_names) or None, burst=burst)
+    from .worker import run_worker  # RQ's worker is loaded only by this command
+
+    run_worker(current_app._get_current_object(), list(queue_names) or None, burst=burst)

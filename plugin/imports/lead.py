@@ -3,7 +3,7 @@
 :func:`carry` takes the import's lease (:mod:`.lease`) and, while a heartbeat renews it, runs the
 steps of :mod:`.runner` until the import has ended: it cuts the file into parts (``prepare``),
 then applies the validated parts in file order (``drive``) and validates every part that nobody
-validated yet. On RQ, helper jobs (:func:`contact_segments.jobs.validate_part`, announced through
+validated yet. On RQ, helper jobs (:func:`.rq_jobs.validate_part`, announced through
 ``on_part``) validate parts in parallel and apply them when they get the driver lock; the lead
 then validates from the last part backwards, so that it meets the helpers instead of doing their
 parts twice, and waits while a helper applies. A helper that dies costs nothing: the lead
@@ -15,8 +15,7 @@ import logging
 
 import sqlalchemy as sa
 
-from ..models import utcnow
-from . import lease, retention, runner
+from . import lease, lifecycle, retention, runner
 from .models import QUEUED, RUNNING, Import, ImportPart
 from .priority import call_below_priority
 
@@ -64,7 +63,8 @@ def _lead(state, import_id, heartbeat, on_part, helpers, job_meta, niceness):
 
     if not call_below_priority(niceness, runner.prepare, state, import_id, stored):
         return
-    _mark_running(session, import_id)
+    lifecycle.start(session, import_id)  # a resumed import whose parts were all stored
+    session.commit()
     for seq in runner.unvalidated_parts(session, import_id):
         if seq not in announced:  # stored by an earlier lead
             stored(seq)
@@ -79,15 +79,6 @@ def _lead(state, import_id, heartbeat, on_part, helpers, job_meta, niceness):
         else:
             call_below_priority(niceness, runner.validate_part, state, import_id, seq)
     retention.release_finished(session, import_id)
-
-
-def _mark_running(session, import_id):
-    """A queued import whose parts were all stored (a resumed one) is running from here on."""
-    session.execute(
-        sa.update(Import).where(Import.id == import_id, Import.status == QUEUED)
-        .values(status=RUNNING, started_at=sa.func.coalesce(Import.started_at, utcnow()))
-        .execution_options(synchronize_session=False))
-    session.commit()
 
 
 def _next_to_validate(session, import_id, last_first):

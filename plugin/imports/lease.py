@@ -1,5 +1,6 @@
 """The lease of an import: the one process carrying it to its end says, every few seconds, that
-it is alive.
+it is alive. This module is the one writer of ``lease_owner`` and ``lease_expires_at``; an
+import's status is :mod:`.lifecycle`'s.
 
 An import on its way (``queued`` or ``running``) has one *lead* (:mod:`.lead`): the process that
 reads its file, validates the parts no helper validated and applies its batches. The lead holds
@@ -93,10 +94,19 @@ def hand_over(engine, import_id, lapsed_owner, owner, seconds, now=None):
                                Import.lease_expires_at < now], owner, seconds, now)
 
 
-def assign(imp, owner, seconds):
-    """Name ``owner`` (an RQ job about to be enqueued) the lead of ``imp``, in the caller's
-    transaction: until the job starts, the lease says who is expected."""
-    imp.lease_owner, imp.lease_expires_at = owner, expiry(seconds)
+def assign(imp, job_id, seconds):
+    """Name RQ job ``job_id`` (about to be enqueued) the lead of ``imp`` and its job, in the
+    caller's transaction: until the job starts, the lease says who is expected. Returns the lease
+    it replaced, for :func:`restore`."""
+    before = (imp.lease_owner, imp.lease_expires_at)
+    imp.lease_owner, imp.lease_expires_at, imp.job_id = job_id, expiry(seconds), job_id
+    return before
+
+
+def restore(imp, before):
+    """Give ``imp`` back the lease :func:`assign` replaced (its job could not be enqueued), in the
+    caller's transaction."""
+    imp.lease_owner, imp.lease_expires_at = before
 
 
 def renew(engine, import_id, owner, seconds):

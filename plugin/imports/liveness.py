@@ -15,11 +15,14 @@
   committed batch and validated part) is ``SEGMENTS_IMPORT_STALE_AFTER`` seconds old. Either way,
   an import whose driver lock a worker holds is still applied, so not stalled; and resuming one
   that was in fact alive is harmless: only one worker at a time applies an import.
+
+How the queue is served comes in as a :class:`~contact_segments.imports.queue.QueueHealth`
+(``health``; ``None`` when imports run in-process), by default from the app's launcher
+(:mod:`.launcher`): this module asks Redis nothing itself.
 """
 
 from datetime import timezone
 
-from .. import jobs
 from ..models import utcnow
 from .locks import driver_lock
 from .models import QUEUED, RUNNING
@@ -49,18 +52,21 @@ def lease_lapsed(imp, now=None):
     return imp.lease_expires_at is not None and as_utc(imp.lease_expires_at) < (now or utcnow())
 
 
-def condition(imp, state, now=None):
+def condition(imp, state, now=None, health=None):
     """:data:`RECOVERING`, :data:`STALLED`, or ``None`` when ``imp`` moves, waits for a worker
     (see :func:`waiting`) or has ended (see the module's docstring).
 
-    ``state`` is the plugin's state (its config and database engine).
+    ``state`` is the plugin's state (its config and database engine); ``health`` is the queue's
+    :class:`~contact_segments.imports.queue.QueueHealth` (by default ``state.launcher``'s;
+    ``None`` in-process). Redis is asked only for an import whose lease lapsed.
     """
-    from .takeover import sweeper_alive
-
-    config = state.config
-    on_rq = bool(jobs.redis_url(config))
-    if imp.status not in (QUEUED, RUNNING) or (imp.status == QUEUED and on_rq):
+    if imp.status not in (QUEUED, RUNNING):
         return None
+    health = health if health is not None else state.launcher.health()
+    on_rq = health is not None
+    if imp.status == QUEUED and on_rq:
+        return None
+    config = state.config
     stale_after = int(config["SEGMENTS_IMPORT_STALE_AFTER"])
     if imp.lease_expires_at is None:
         if seconds_since(imp.updated_at, now) <= stale_after:
@@ -68,7 +74,7 @@ def condition(imp, state, now=None):
     elif not lease_lapsed(imp, now):
         return None
     elif (on_rq and imp.status == RUNNING and seconds_since(imp.lease_expires_at, now) <= stale_after
-          and sweeper_alive(config)):
+          and health.sweeping):
         return RECOVERING
     # Its lead is gone, but a worker may still apply it: a helper driving, or (without a lease)
     # a long dry run or a batch waiting for the account's write lock. Its driver lock says.
@@ -76,16 +82,16 @@ def condition(imp, state, now=None):
         return STALLED if free else None
 
 
-def is_stalled(imp, state, now=None):
+def is_stalled(imp, state, now=None, health=None):
     """True when ``imp`` stopped and nobody will continue it unless it is resumed (see
     :func:`condition`)."""
-    return condition(imp, state, now) == STALLED
+    return condition(imp, state, now, health) == STALLED
 
 
-def is_recovering(imp, state, now=None):
+def is_recovering(imp, state, now=None, health=None):
     """True when the lead of ``imp`` stopped and a live worker is about to take it over (see
     :func:`condition`)."""
-    return condition(imp, state, now) == RECOVERING
+    return condition(imp, state, now, health) == RECOVERING
 
 
 def worker_command(config):
@@ -100,12 +106,12 @@ def waiting(imp, config, actor, health=None, now=None):
     Keys: ``since`` (when it was queued), ``seconds`` (how long ago), ``problem``
     (:data:`NO_WORKER`, :data:`QUEUE_UNREACHABLE` or ``None`` when workers listen and it is just
     waiting its turn), ``message``; for an ``admin`` actor also ``queue`` and ``workers``
-    (``None`` for others). ``health`` is a :class:`~contact_segments.jobs.QueueHealth` (asked of
-    Redis when not given).
+    (``None`` for others). ``health`` is the queue's
+    :class:`~contact_segments.imports.queue.QueueHealth` (``None`` when imports run in-process:
+    then nothing waits for a worker).
     """
-    if imp.status != QUEUED or not jobs.redis_url(config):
+    if imp.status != QUEUED or health is None:
         return None
-    health = health or jobs.queue_health(config)
     since = as_utc(imp.updated_at)
     problem = None
     if not health.reachable:

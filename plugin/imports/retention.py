@@ -22,7 +22,8 @@ import sqlalchemy as sa
 
 from ..errors import Conflict
 from ..models import utcnow
-from .models import ENDED, FAILED, FINISHED, UPLOADED, Import, ImportChunk, ImportPart
+from . import lifecycle
+from .models import ENDED, FINISHED, UPLOADED, Import, ImportChunk, ImportPart
 
 EXPIRED_CODE = "upload_expired"
 
@@ -106,11 +107,9 @@ def clean_up(session, older_than_days, *, account_id=None, dry_run=False, now=No
         session.execute(sa.update(ImportPart).where(ImportPart.import_id.in_(chunk))
                         .values(validated=None).execution_options(synchronize_session=False))
     for start in range(0, len(unstarted), 500):
-        session.execute(
-            sa.update(Import).where(Import.id.in_(unstarted[start:start + 500]), Import.status == UPLOADED)
-            .values(status=FAILED, error_code=EXPIRED_CODE, finished_at=utcnow(),
-                    error_message=f"The file was not imported within {older_than_days} days and "
-                                  "was removed. Upload it again to import it.")
-            .execution_options(synchronize_session=False))
+        lifecycle.expire_uploads(
+            session, unstarted[start:start + 500], EXPIRED_CODE,
+            f"The file was not imported within {older_than_days} days and was removed. Upload it "
+            "again to import it.")
     session.commit()
     return CleanUp(len(touched), freed)

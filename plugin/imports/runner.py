@@ -10,8 +10,12 @@
    row outcomes, the counters and the checkpoint commit together, so a worker killed at any moment
    loses at most an uncommitted batch, which the next :func:`drive` applies again. Only one worker
    drives an import at a time (:func:`~contact_segments.imports.locks.driver_lock`); the others
-   just leave, and the driver picks their parts up. The batch that applies the last row marks the
-   import finished in the same transaction, so an import finishes exactly once.
+   just leave, and the driver picks their parts up. The batch that applies the last row finishes
+   the import in the same transaction (:func:`.lifecycle.finish`), so an import finishes exactly
+   once.
+
+The import's status is :mod:`.lifecycle`'s: these steps ask it to start, refuse or finish the
+import.
 
 A dry run validates the same way, then applies every batch inside one transaction that is rolled
 back at the end (so later rows see the contacts earlier rows would create, and the counts are
@@ -25,19 +29,18 @@ import gc
 import math
 import pickle
 import tempfile
+from functools import partial
 
 import sqlalchemy as sa
 
 from ..collector import collector_paused
-from ..models import utcnow
+from . import lifecycle
 from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
 from .locks import driver_lock, lock_for_writing
 from .models import (
-    COUNTERS, CREATED, FAILED, FINISHED, ISSUE_COUNTERS, QUEUED, REFUSED, RUNNING, UPLOADED, Import,
-    ImportChunk, ImportPart, ImportRow, ImportUnknownSegment,
+    COUNTERS, CREATED, ISSUE_COUNTERS, Import, ImportPart, ImportRow, ImportUnknownSegment,
 )
-from .notices import announce_ended, notify_ended
 from .planner_statistics import refresh_after_import
 from .reading import ImportLimits, open_rows
 from .storage import (
@@ -93,7 +96,7 @@ def prepare(state, import_id, on_part=None):
         result = open_rows(StoredFile(session, imp.id, imp.file_size), imp.filename,
                            limits_from(state.config), counted_rows=imp.rows_total)
     except FileRefused as refused:
-        refuse(state, imp, refused)
+        lifecycle.refuse(state, imp, refused)
         return False
     with result:
         if imp.parts_total is None:
@@ -103,8 +106,7 @@ def prepare(state, import_id, on_part=None):
             imp.part_rows = part_rows
             imp.batch_size = min(int(state.config["SEGMENTS_IMPORT_BATCH_SIZE"]), part_rows)
             imp.parts_total = math.ceil(result.total_rows / part_rows)
-        if imp.status in (UPLOADED, QUEUED):
-            imp.status, imp.started_at = RUNNING, utcnow()
+        lifecycle.start(session, imp.id)
         session.commit()
         seq, part_rows = stored, imp.part_rows
         header = result.header
@@ -133,39 +135,6 @@ def _store_part(session, import_id, seq, first_row, header, rows, on_part):
     session.commit()
     if on_part is not None:
         on_part(seq)
-
-
-def refuse(state, imp, refused, notify=True):
-    """Mark ``imp`` refused with the reason of :class:`FileRefused` ``refused``.
-
-    The stored file is deleted (it cannot be imported); nothing else was written. The user is
-    notified when ``notify`` (not when the upload itself was refused: they see it at once).
-    """
-    session = state.db.session
-    imp.status, imp.error_code, imp.error_message = REFUSED, refused.code, refused.message
-    imp.finished_at = utcnow()
-    session.execute(sa.delete(ImportChunk).where(ImportChunk.import_id == imp.id))
-    announce_ended(session, state.pm, imp)
-    session.commit()
-    if notify:
-        notify_ended(state, imp)
-
-
-def mark_failed(state, import_id, message, code="internal_error"):
-    """Mark an import that could not go on as ``failed`` and notify the user (no-op if it ended).
-
-    Its committed batches stay; :func:`contact_segments.jobs.resume_import` continues it later.
-    """
-    session = state.db.session
-    session.rollback()
-    imp = _load(session, import_id)
-    if imp is None or imp.ended:
-        return
-    imp.status, imp.error_code, imp.error_message = FAILED, code, message
-    imp.finished_at = utcnow()
-    announce_ended(session, state.pm, imp)
-    session.commit()
-    notify_ended(state, imp)
 
 
 # ---------------------------------------------------------------- step 2: validate
@@ -297,27 +266,22 @@ def _drive_locked(state, import_id, job_meta):
         values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS + ISSUE_COUNTERS}
         values.update(rows_done=done, checkpoint_line=batch[-1].line)
         if finished:
-            values.update(status=FINISHED, finished_at=utcnow())
-        session.execute(sa.update(Import).where(Import.id == imp.id).values(**values)
-                        .execution_options(synchronize_session=False))
-        if finished:
-            ended = _load_in_transaction(session, imp.id)
-            refresh_after_import(session, state.contacts, ended,
-                                 int(state.config["SEGMENTS_IMPORT_ANALYZE_AFTER"]))
-            announce_ended(session, state.pm, ended)
-        session.commit()
+            lifecycle.finish(state, imp.id, values, before_commit=partial(_refresh_statistics, state))
+        else:
+            session.execute(sa.update(Import).where(Import.id == imp.id).values(**values)
+                            .execution_options(synchronize_session=False))
+            session.commit()
         _collect_young_garbage()
         _progress(job_meta, imp.id, rows_done=done, rows_total=imp.rows_total)
         if finished:
-            notify_ended(state, _load(session, imp.id))
             return False
 
 
-def _load_in_transaction(session, import_id):
-    """The import as the current transaction sees it (for the event fired at commit)."""
-    return session.execute(
-        sa.select(Import).where(Import.id == import_id).execution_options(populate_existing=True)
-    ).scalar_one()
+def _refresh_statistics(state, imp):
+    """Fresh planner statistics for the tables finished import ``imp`` wrote, before it shows as
+    finished (:mod:`.planner_statistics`)."""
+    refresh_after_import(state.db.session, state.contacts, imp,
+                         int(state.config["SEGMENTS_IMPORT_ANALYZE_AFTER"]))
 
 
 def _dry_run(state, imp, job_meta):
@@ -355,12 +319,7 @@ def _dry_run(state, imp, job_meta):
         session.rollback()  # the dry run's contacts and memberships vanish here
         spool.seek(0)
         _write_back(session, imp.id, spool)
-    values = dict(totals, rows_done=done, checkpoint_line=last_line, status=FINISHED, finished_at=utcnow())
-    session.execute(sa.update(Import).where(Import.id == imp.id).values(**values)
-                    .execution_options(synchronize_session=False))
-    announce_ended(session, state.pm, _load_in_transaction(session, imp.id))
-    session.commit()
-    notify_ended(state, _load(session, imp.id))
+    lifecycle.finish(state, imp.id, dict(totals, rows_done=done, checkpoint_line=last_line))
     return False
 
 

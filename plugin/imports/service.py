@@ -6,16 +6,16 @@ import is "not found").
 
 import sqlalchemy as sa
 
-from .. import jobs
 from ..errors import Conflict, InvalidInput, NotFound
+from . import lifecycle
 from .errors import FileRefused
+from .launcher import resume_import, start_import
 from .liveness import RECOVERING, STALLED, condition, is_stalled, waiting
-from .models import FAILED, QUEUED, REFUSED, UPLOADED, Import
-from .notices import notify_queued
+from .models import FAILED, REFUSED, UPLOADED, Import
 from .reading import open_rows
 from .report import iter_report_csv, report_filename, summary
 from .retention import EXPIRED_CODE, ensure_file_kept
-from .runner import limits_from, refuse
+from .runner import limits_from
 from .storage import StoredFile, copy_file, store_file
 
 FILENAME_MAX = 255
@@ -45,9 +45,9 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
     scope.require("import")
     session = scope.session
     config = scope.state.config
-    imp = Import(account_id=scope.account_id, user_id=scope.actor.user_id,
-                 filename=_clean_filename(filename), replace=bool(replace), dry_run=bool(dry_run),
-                 status=UPLOADED)
+    imp = lifecycle.new_import(account_id=scope.account_id, user_id=scope.actor.user_id,
+                               filename=_clean_filename(filename), replace=bool(replace),
+                               dry_run=bool(dry_run))
     try:
         session.add(imp)
         session.flush()
@@ -62,7 +62,7 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
                 imp.rows_total, imp.encoding, imp.delimiter = result.total_rows, result.encoding, result.delimiter
             session.commit()
         except FileRefused as refused:
-            refuse(scope.state, imp, refused, notify=False)
+            lifecycle.refuse(scope.state, imp, refused, notify=False)
             raise
     return imp
 
@@ -89,25 +89,14 @@ def start(scope, import_id, *, wait=False):
 
     It runs on RQ when ``SEGMENTS_REDIS_URL`` is set, else in this process (``wait=True`` runs it
     to the end before returning, as the CLI does; otherwise in a background thread). When Redis
-    cannot be reached, :class:`~contact_segments.jobs.QueueUnavailable` is raised and the import
-    stays ``uploaded``, ready to be started again.
+    cannot be reached, :class:`~contact_segments.imports.queue.QueueUnavailable` is raised and
+    the import stays ``uploaded``, ready to be started again.
     """
     imp = get_import(scope, import_id)
-    if imp.status != UPLOADED:
+    if imp.status != UPLOADED or not start_import(scope.state, imp, wait=wait):
+        scope.session.refresh(imp)
         raise Conflict(f"Import {imp.id} was already started (it is {imp.status}). Upload the file "
                        "again to import it once more.", code="already_started")
-    if not wait:
-        jobs.check_queue(scope.state.config)
-    imp.status = QUEUED
-    scope.session.commit()
-    notify_queued(scope.state, imp)
-    try:
-        jobs.launch(scope.state, imp, wait=wait)
-    except jobs.QueueUnavailable:
-        scope.session.rollback()
-        imp.status = UPLOADED
-        scope.session.commit()
-        raise
     scope.session.refresh(imp)
     return imp
 
@@ -127,15 +116,15 @@ def resume(scope, import_id):
 
     Rows already imported are not imported again. Raises :class:`Conflict` when the import is
     not stopped (``not_resumable``) or its file was removed by the clean-up (``file_removed``),
-    and :class:`~contact_segments.jobs.QueueUnavailable` when Redis cannot be reached (the import
-    is left as it was).
+    and :class:`~contact_segments.imports.queue.QueueUnavailable` when Redis cannot be reached
+    (the import is left as it was).
     """
     imp = get_import(scope, import_id)
     if not can_resume(scope, imp):
         raise Conflict(f"Import {imp.id} is {imp.status}: only an import that failed or stalled "
                        "(no progress for a while) can be resumed.", code="not_resumable")
     ensure_file_kept(scope.session, imp)
-    jobs.resume_import(scope.state, imp.id)
+    resume_import(scope.state, imp.id)
     scope.session.refresh(imp)
     return imp
 
@@ -153,10 +142,11 @@ def dry_run(scope, import_id, *, replace=None, wait=False):
         raise Conflict(f"The file of import {source.id} was refused: {source.error_message}",
                        code="file_refused")
     session = scope.session
-    imp = Import(account_id=source.account_id, user_id=scope.actor.user_id, filename=source.filename,
-                 file_size=source.file_size, dry_run=True, status=UPLOADED,
-                 replace=source.replace if replace is None else bool(replace),
-                 rows_total=source.rows_total, encoding=source.encoding, delimiter=source.delimiter)
+    imp = lifecycle.new_import(
+        account_id=source.account_id, user_id=scope.actor.user_id, filename=source.filename,
+        file_size=source.file_size, dry_run=True,
+        replace=source.replace if replace is None else bool(replace),
+        rows_total=source.rows_total, encoding=source.encoding, delimiter=source.delimiter)
     try:
         session.add(imp)
         session.flush()
@@ -188,10 +178,11 @@ def status(imp, scope=None):
     total = imp.rows_total or 0
     extra = {}
     if scope is not None:
-        found = condition(imp, scope.state)
+        health = scope.state.launcher.health()
+        found = condition(imp, scope.state, health=health)
         extra = {"recovering": found == RECOVERING, "stalled": found == STALLED,
                  "can_resume": can_resume(scope, imp, found == STALLED),
-                 "waiting": waiting(imp, scope.state.config, scope.actor)}
+                 "waiting": waiting(imp, scope.state.config, scope.actor, health)}
     return {
         "id": imp.id, "filename": imp.filename, "status": imp.status, "dry_run": imp.dry_run,
         "replace": imp.replace, "rows_total": total, "rows_validated": imp.rows_validated,

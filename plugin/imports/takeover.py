@@ -9,32 +9,32 @@ imports whose lease (:mod:`.lease`) lapsed, and for each asks RQ about the lead 
 * still waiting in a queue, or started less than a lease ago: nothing is lost, the lease is
   extended (all the workers are busy; the page keeps saying it waits for a worker);
 * anything else (its worker was killed while it ran, or it is gone): the lease is handed to a
-  new :func:`~contact_segments.jobs.run_import` job, enqueued at the front of the worker's
+  new :func:`~contact_segments.imports.rq_jobs.run_import` job, enqueued at the front of the worker's
   queue. It goes on from the database's checkpoint; the old lead, if it ever runs again, finds
   the lease taken and leaves.
 
 Two sweepers never take the same import: the hand-over is one compare-and-set UPDATE. So an
 import whose worker died goes on within a lease plus a sweep (about 35 s by default) on any
-live worker. Each sweep also marks the queue as watched in Redis (:func:`sweeper_alive`), so that
-the import's page can truthfully say the import is recovering; with no sweeper alive it says the
-import stalled, and Resume remains.
+live worker. Each sweep also marks the queue as watched in Redis
+(:func:`~contact_segments.imports.queue.sweeper_alive`), so that the import's page can truthfully
+say the import is recovering; with no sweeper alive it says the import stalled, and Resume
+remains. The import's status never changes here: only who carries it (:mod:`.lease`).
 """
 
 import logging
-import os
 import threading
 
 import sqlalchemy as sa
 
-from .. import jobs
 from ..models import utcnow
 from .lease import ACTIVE, hand_over, lease_seconds
 from .liveness import as_utc
 from .models import Import
+from .queue import enqueue_lead, mark_watched, new_job_id, sweeper_alive
+
+__all__ = ["Sweeper", "sweep", "sweep_seconds", "sweeper_alive"]
 
 log = logging.getLogger(__name__)
-
-_SWEEPER_KEY = "contact-segments:import-sweeper:{queue}"
 #: RQ statuses of a lead that has not started yet: its import waits for a worker.
 _WAITING = ("queued", "scheduled", "deferred")
 
@@ -42,20 +42,6 @@ _WAITING = ("queued", "scheduled", "deferred")
 def sweep_seconds(config):
     """Seconds between two sweeps: a sixth of the lease."""
     return lease_seconds(config) / 6
-
-
-def sweeper_alive(config, queue_name=None):
-    """True when a worker's sweeper watched ``queue_name`` (the configured queue by default)
-    within the last three sweeps (False without Redis, or when it does not answer)."""
-    from redis.exceptions import RedisError
-
-    if not jobs.redis_url(config):
-        return False
-    name = queue_name or config["SEGMENTS_QUEUE_NAME"]
-    try:
-        return bool(jobs.queue(config).connection.exists(_SWEEPER_KEY.format(queue=name)))
-    except RedisError:
-        return False
 
 
 def _lead_is_expected(job_id, connection, seconds, now):
@@ -95,9 +81,9 @@ def sweep(state, queue, now=None):
         if owner is not None and _lead_is_expected(owner, queue.connection, seconds, now):
             hand_over(engine, import_id, owner, owner, seconds, now)
             continue
-        new_lead = jobs.new_job_id()
+        new_lead = new_job_id()
         if hand_over(engine, import_id, owner, new_lead, seconds, now):
-            jobs.enqueue_lead(config, import_id, new_lead, queue, at_front=True)
+            enqueue_lead(config, import_id, new_lead, queue, at_front=True)
             log.warning("import %s: its lead %s stopped renewing its lease; job %s takes it over",
                         import_id, owner, new_lead)
             taken.append(import_id)
@@ -137,8 +123,7 @@ class Sweeper:
         next sweep tries again)."""
         for queue in self.queues:
             try:
-                queue.connection.set(_SWEEPER_KEY.format(queue=queue.name), os.getpid(),
-                                     ex=max(1, round(3 * interval)))
+                mark_watched(queue, 3 * interval)
                 sweep(state, queue)
             except Exception:
                 log.exception("contact-segments: the sweep of queue %s failed", queue.name)
