@@ -59,3 +59,37 @@ def test_an_import_stored_as_sentences_still_displays(client):
     items = client.get("/segments/notifications.json").get_json()["items"]
     assert items[0]["message"] == "You will be notified when your bulk import is ready."
     assert db.session.get(Import, import_id).error_params is None
+
+
+def test_why_an_import_ended_is_stored_as_params_and_shown_in_the_readers_language(client, scope_for, state):
+    """A file the job refuses, an import that fails and an upload removed by the clean-up keep
+    the params of their reason, so a page in Portuguese gives the reason in Portuguese."""
+    from datetime import timedelta
+
+    from contact_segments.imports import lifecycle, retention, service
+    from contact_segments.models import utcnow
+    import io
+
+    scope = scope_for("consultant")
+    empty = service.create_import(scope, io.BytesIO(b""), "empty.csv", check=False)
+    service.start(scope, empty.id, wait=True)
+    failing = service.create_import(scope, io.BytesIO(BAD_COUNTRY), "failing.csv")
+    assert lifecycle.fail(state, failing.id, code="internal_error", params={"error": "KeyError"})
+    old = service.create_import(scope, io.BytesIO(BAD_COUNTRY), "old.csv")
+    retention.clean_up(db.session, 3, now=utcnow() + timedelta(days=4))
+    db.session.expire_all()
+    expected = {
+        empty.id: ("empty_file", {}, "O arquivo está vazio."),
+        failing.id: ("internal_error", {"error": "KeyError"}, "a importação parou por causa de um erro (KeyError)"),
+        old.id: ("upload_expired", {"days": 3}, "O arquivo não foi importado em 3 dias e foi removido."),
+    }
+    for import_id, (code, params, portuguese) in expected.items():
+        imp = db.session.get(Import, import_id)
+        assert (imp.error_code, imp.error_params) == (code, params)
+        page = client.get(f"/segments/imports/{import_id}", headers={"Accept-Language": "pt-BR"})
+        assert portuguese in page.get_data(as_text=True)
+    assert db.session.get(Import, failing.id).error_message.startswith(
+        "the import stopped because of an error (KeyError). The rows imported so far are kept")
+    items = client.get("/segments/notifications.json", headers={"Accept-Language": "pt-BR"}).get_json()["items"]
+    assert any(item["message"].startswith('Sua importação em massa de "empty.csv" foi recusada: O arquivo está vazio.')
+               for item in items)

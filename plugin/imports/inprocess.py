@@ -35,10 +35,7 @@ def _run_in_thread(app, import_id, force):
             # The thread has nobody to raise to: log the traceback and record the failure on the
             # import, where the user sees it.
             log.exception("contact-segments import %s failed", import_id)
-            lifecycle.fail(state, import_id,
-                           f"the import stopped because of an error ({type(error).__name__}). "
-                           "The rows imported so far are kept; ask an administrator to check "
-                           "the log and resume the import.")
+            lifecycle.fail(state, import_id, params={"error": type(error).__name__})
 
 
 class _Background:

@@ -36,6 +36,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .. import messages
 from ..models import utcnow
 from .models import FAILED, FINISHED, QUEUED, REFUSED, RUNNING, UPLOADED, Import, ImportChunk
 from .notices import announce_ended, notify_ended, notify_queued
@@ -58,6 +59,7 @@ class Before:
     status: str
     error_code: str | None
     error_message: str | None
+    error_params: dict | None
     finished_at: datetime | None
     updated_at: datetime | None
 
@@ -79,7 +81,8 @@ def _reload(session, import_id):
 
 
 def _before(imp):
-    return Before(imp.status, imp.error_code, imp.error_message, imp.finished_at, imp.updated_at)
+    return Before(imp.status, imp.error_code, imp.error_message, imp.error_params, imp.finished_at,
+                  imp.updated_at)
 
 
 def new_import(**fields):
@@ -116,6 +119,7 @@ def requeue(state, imp, *, stalled):
     before = _before(imp)
     sources = (FAILED, QUEUED, RUNNING) if stalled else (FAILED,)
     moved = _move(session, imp.id, sources, status=QUEUED, error_code=None, error_message=None,
+                  error_params=None,
                   finished_at=None, updated_at=utcnow())
     session.commit()
     return before if moved else None
@@ -127,7 +131,8 @@ def restore(state, imp, before):
     session = state.db.session
     session.rollback()
     _move(session, imp.id, (QUEUED,), status=before.status, error_code=before.error_code,
-          error_message=before.error_message, finished_at=before.finished_at,
+          error_message=before.error_message, error_params=before.error_params,
+          finished_at=before.finished_at,
           updated_at=before.updated_at)
     session.commit()
 
@@ -160,9 +165,10 @@ def finish(state, import_id, values, *, before_commit=None):
     notify_ended(state, session.get(Import, import_id))
 
 
-def fail(state, import_id, message, code="internal_error"):
-    """End import ``import_id`` as ``failed``, saying why (``code``, and ``message`` for the
-    user), and tell its user.
+def fail(state, import_id, message=None, code="internal_error", params=None):
+    """End import ``import_id`` as ``failed``, saying why: ``code`` and the ``params`` of its
+    message (see :mod:`contact_segments.messages`; ``message``, its English sentence, is worded
+    from them; a ``message`` given without ``params`` is shown as it is), and tell its user.
 
     What the caller had not committed is rolled back first; the committed batches stay, and a
     resume continues from them. Returns False (nothing changed, nobody told) when it had ended
@@ -170,8 +176,11 @@ def fail(state, import_id, message, code="internal_error"):
     """
     session = state.db.session
     session.rollback()
+    if params is not None or message is None:
+        params = dict(params or {})
+        message = messages.english(code, params)
     if not _move(session, import_id, _UNENDED, status=FAILED, error_code=code, error_message=message,
-                 finished_at=utcnow()):
+                 error_params=params, finished_at=utcnow()):
         session.rollback()
         return False
     announce_ended(session, state.pm, _reload(session, import_id))
@@ -189,7 +198,7 @@ def refuse(state, imp, refused, *, notify=True):
     """
     session = state.db.session
     if not _move(session, imp.id, _UNENDED, status=REFUSED, error_code=refused.code,
-                 error_message=refused.message, finished_at=utcnow()):
+                 error_message=refused.message, error_params=refused.params, finished_at=utcnow()):
         session.rollback()
         return False
     session.execute(sa.delete(ImportChunk).where(ImportChunk.import_id == imp.id))
@@ -200,12 +209,13 @@ def refuse(state, imp, refused, *, notify=True):
     return True
 
 
-def expire_uploads(session, import_ids, code, message):
-    """End the uploads ``import_ids`` that were never started as ``failed`` (``code``,
-    ``message``: their file was removed), in the caller's transaction; those no longer
-    ``uploaded`` are left alone. Returns how many moved."""
+def expire_uploads(session, import_ids, code, params):
+    """End the uploads ``import_ids`` that were never started as ``failed`` (``code`` with the
+    ``params`` of its message: their file was removed), in the caller's transaction; those no
+    longer ``uploaded`` are left alone. Returns how many moved."""
     return session.execute(
         sa.update(Import).where(Import.id.in_(import_ids), Import.status == UPLOADED)
-        .values(status=FAILED, error_code=code, error_message=message, finished_at=utcnow())
+        .values(status=FAILED, error_code=code, error_message=messages.english(code, params),
+                error_params=params, finished_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -107,9 +107,7 @@ def clean_up(session, older_than_days, *, account_id=None, dry_run=False, now=No
         session.execute(sa.update(ImportPart).where(ImportPart.import_id.in_(chunk))
                         .values(validated=None).execution_options(synchronize_session=False))
     for start in range(0, len(unstarted), 500):
-        lifecycle.expire_uploads(
-            session, unstarted[start:start + 500], EXPIRED_CODE,
-            f"The file was not imported within {older_than_days} days and was removed. Upload it "
-            "again to import it.")
+        lifecycle.expire_uploads(session, unstarted[start:start + 500], EXPIRED_CODE,
+                                 {"days": older_than_days})
     session.commit()
     return CleanUp(len(touched), freed)

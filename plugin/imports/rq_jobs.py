@@ -135,9 +135,5 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback):
         if owner is not None and owner != job.id:
             state.db.session.commit()
             return
-        lifecycle.fail(
-            state, import_id,
-            f"the import job failed ({reason}). The rows imported so far are kept; ask an "
-            "administrator to check the worker's log and resume the import "
-            f"(flask segments import-resume {import_id}).",
-        )
+        lifecycle.fail(state, import_id,
+                       params={"variant": "job", "reason": reason, "import_id": import_id})
