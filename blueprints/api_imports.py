@@ -18,10 +18,9 @@ from werkzeug.datastructures import CombinedMultiDict
 from ..errors import InvalidInput, NotFound
 from ..extension import get_state
 from ..imports import service
-from ..imports.template import template_csv, template_xlsx
+from . import example_files
+from .example_files import XLSX_TYPE
 from .schemas import MAX_ID
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 class MultipartParser(FlaskParser):
     """webargs' Flask parser whose ``files`` location holds a multipart form's fields as well as
@@ -71,6 +70,15 @@ class HistoryArgsSchema(ma.Schema):
 
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=200))
     before_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=MAX_ID))
+
+
+class TemplateArgsSchema(ma.Schema):
+    """The language of the example file."""
+
+    lang = ma.fields.String(load_default="en", validate=ma.validate.OneOf(example_files.LANGUAGES), metadata={
+        "description": "The example's language: its headers, its cell separator (\",\" in en, "
+                       "\";\" in the others, as their Excel expects), its sample row (a contact of "
+                       "that country) and, in the .xlsx, its Instructions sheet."})
 
 
 class SummaryArgsSchema(ma.Schema):
@@ -243,27 +251,36 @@ def history(args):
             "next_before_id": items[-1].id if len(items) == args["limit"] else None}
 
 
+def _example(kind, lang):
+    scope = _scope()
+    scope.require("import")
+    body, _ = example_files.example_file(scope, kind, lang)
+    return body
+
+
 @imports_blp.route("/template.csv", methods=["GET"])
+@imports_blp.arguments(TemplateArgsSchema, location="query")
 @imports_blp.response(200, description="The example file, CSV (UTF-8).",
                       content_type="text/csv")
-def template_as_csv():
+def template_as_csv(args):
     """Download the example file (CSV)
 
-    The template's header and one example row.
+    The template's header and one sample row (naming two of the account's segments when it has
+    some), in English unless ``lang`` names another language.
     """
-    _scope().require("import")
-    return _download(template_csv(), "text/csv", "contacts-example.csv")
+    return _download(_example("csv", args["lang"]), "text/csv", "contacts-example.csv")
 
 
 @imports_blp.route("/template.xlsx", methods=["GET"])
+@imports_blp.arguments(TemplateArgsSchema, location="query")
 @imports_blp.response(200, description="The example file, Excel workbook.", content_type=XLSX_TYPE)
-def template_as_xlsx():
+def template_as_xlsx(args):
     """Download the example file (.xlsx)
 
-    The template's header and one example row, and an Instructions sheet with the rules.
+    The template's header and one sample row, and an Instructions sheet with the rules, in
+    English unless ``lang`` names another language.
     """
-    _scope().require("import")
-    return _download(template_xlsx(), XLSX_TYPE, "contacts-example.xlsx")
+    return _download(_example("xlsx", args["lang"]), XLSX_TYPE, "contacts-example.xlsx")
 
 
 @imports_blp.route("/<int:import_id>", methods=["GET"])

@@ -20,6 +20,7 @@ from .response_headers import add_security_headers
 from .ui_common import FORM_REDISPLAY, pop_messages, render
 from .ui_i18n import _, gettext, init_i18n, ngettext, refresh_locale
 from .ui_messages import describe
+from .ui_plurals import plural_forms
 
 PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications, ui_audience)
 # Which kind of object a page's 404 is about, by the id in its URL.
@@ -35,7 +36,7 @@ def _wants_json():
 def _page_context():
     return {
         "segments_base_template": current_app.config["SEGMENTS_BASE_TEMPLATE"],
-        "_": gettext, "gettext": gettext, "ngettext": ngettext,
+        "_": gettext, "gettext": gettext, "ngettext": ngettext, "plural_forms": plural_forms,
         "segments_page_messages": pop_messages,
         "segments_notifications": ui_notifications.page_notifications,
     }

@@ -23,8 +23,8 @@ from contact_segments.errors import SegmentsError
 from contact_segments.imports import liveness, service
 from contact_segments.imports.models import ENDED, UPLOADED
 from contact_segments.imports.notices import counts_phrase
-from contact_segments.imports.template import template_csv, template_xlsx
 
+from . import example_files
 from .ui_common import current_scope, int_or_none, redisplays, render, say
 from .ui_contacts import permissions_of
 from .ui_i18n import _, label_of, megabytes, ngettext, number, page_words, refresh_locale
@@ -32,7 +32,6 @@ from .ui_messages import describe
 from .ui_row_issues import column_label, error_text, issue_text
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_ISSUES = 10
 HISTORY_SIZE = 20
 
@@ -102,12 +101,11 @@ def create_contact():
 
 
 def example_file(kind):
-    """``GET /import/example.csv`` or ``.xlsx``: the template with its header and one example row."""
-    current_scope().require("view")
-    if kind == "xlsx":
-        body, mimetype = template_xlsx(), XLSX_TYPE
-    else:
-        body, mimetype = template_csv(), "text/csv; charset=utf-8"
+    """``GET /import/example.csv`` or ``.xlsx``: the template with its header and one sample row,
+    in the page's language, naming the account's segments (see :mod:`.example_files`)."""
+    scope = current_scope()
+    scope.require("view")
+    body, mimetype = example_files.example_file(scope, kind)
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="contacts-import-example.{kind}"'})
 

@@ -1,15 +1,19 @@
 """Creating, renaming and deleting segments from the contacts page.
 
-Each action is a plain form with a full-page POST/redirect/GET, so it works without JavaScript
-(the JavaScript only opens the same forms in dialogs). A refused request shows the form again
-with the user's input and a message saying what to fix; nothing is changed.
+Each action is a plain form with a full-page POST/redirect/GET, so it works without JavaScript.
+A refused request shows the form again with the user's input and a message saying what to fix;
+nothing is changed. The page's script opens the create and rename forms in dialogs and sends
+them asking for JSON (``Accept: application/json``): the answer is then ``{"redirect": url}``
+when done, or the error's ``code``, ``field`` and translated ``message``, which the dialog shows
+where the user is.
 """
 
-from flask import redirect, request, url_for
+from flask import jsonify, redirect, request, url_for
 
 from contact_segments import segments
 from contact_segments.contact_query import list_contacts
 from contact_segments.errors import NotFound, SegmentsError
+from contact_segments.names import NAME_MAX_LENGTH
 
 from .ui_common import current_scope, int_or_none, page_size, redisplays, render, say
 from .ui_contacts import contacts, delete_confirmation, permissions_of
@@ -23,10 +27,30 @@ def _contacts_url(list_filter=None, **extra):
     return url_for(".contacts", **params)
 
 
+def _asks_for_json():
+    """True when the page's script sent the form from a dialog and wants the answer as JSON."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _done(url):
+    """Where to go once the action is done: a redirect, or ``{"redirect": url}`` for the script."""
+    return jsonify({"redirect": url}) if _asks_for_json() else redirect(url)
+
+
+def _refused(error, message):
+    """The JSON answer of a refused dialog form: the error and its translated ``message``."""
+    body = error.to_dict()
+    body["message"] = message
+    return jsonify(body), error.status
+
+
 def _gone(error):
     """A 404 for a segment that is not in the account (someone deleted it, or it is another
-    account's: the two look the same): the up-to-date contacts list, saying so."""
+    account's: the two look the same): the up-to-date contacts list, saying so (a dialog's
+    script is sent there)."""
     say(describe(error, what="segment"), "error")
+    if _asks_for_json():
+        return jsonify({"code": error.code, "redirect": url_for(".contacts")}), 404
     page, _ = contacts()
     return page, 404
 
@@ -67,11 +91,13 @@ def new_segment():
         segment = segments.create(scope, name, **selection.service_arguments())
     except SegmentsError as error:
         message = describe(error, actor=scope.actor, action="create", name=name.strip(), what="contacts")
+        if _asks_for_json():
+            return _refused(error, message)
         return _render_new(scope, request.form, error=message, status=error.status)
     say(ngettext('Segment "%(name)s" created with %(num)s contact.',
                  'Segment "%(name)s" created with %(num)s contacts.', segment.member_count,
                  name=segment.name))
-    return redirect(_contacts_url(segment=segment.id))
+    return _done(_contacts_url(segment=segment.id))
 
 
 @redisplays("segments.new_segment")
@@ -95,8 +121,10 @@ def _segment_action(segment_id, action, show, apply):
         if isinstance(error, NotFound):
             return _gone(error)
         name = request.form.get("name", "").strip()
-        return show(scope, segment, describe(error, actor=scope.actor, action=action, name=name),
-                    error.status)
+        message = describe(error, actor=scope.actor, action=action, name=name)
+        if _asks_for_json():
+            return _refused(error, message)
+        return show(scope, segment, message, error.status)
 
 
 def _show_again(show):
@@ -120,7 +148,7 @@ def _apply_rename(scope, segment):
     old_name = segment.name
     segments.rename(scope, segment.id, request.form.get("name", ""))
     say(_('Segment "%(old)s" renamed to "%(new)s".', old=old_name, new=segment.name))
-    return redirect(_contacts_url(ListFilter.from_values(request.form), segment=segment.id))
+    return _done(_contacts_url(ListFilter.from_values(request.form), segment=segment.id))
 
 
 def rename_segment(segment_id):
@@ -151,8 +179,14 @@ redisplays("segments.rename_segment")(_show_again(_show_rename))
 redisplays("segments.delete_segment")(_show_again(_show_delete))
 
 
+def _name_limit():
+    """The longest segment name, for the name fields of every page (they state it)."""
+    return {"segment_name_max_length": NAME_MAX_LENGTH}
+
+
 def register(blueprint):
     """Add the create, rename and delete pages to ``blueprint``."""
+    blueprint.context_processor(_name_limit)
     blueprint.add_url_rule("/new", "new_segment", new_segment, methods=["GET", "POST"])
     blueprint.add_url_rule("/<int:segment_id>/rename", "rename_segment", rename_segment,
                            methods=["GET", "POST"])

@@ -86,7 +86,7 @@ def test_filter_by_segment_and_search(app, client_as, account, make_contacts, sc
     client = client_as()
     html = client.get(f"/segments/?segment={north.id}").get_data(as_text=True)
     assert sorted(int(v) for v in re.findall(r'name="contact_ids" value="(\d+)"', html)) == ids[:4]
-    assert '<span class="seg-dropdown__current">North</span>' in html
+    assert '<span class="seg-dropdown__current" title="North">North</span>' in html
     html = client.get("/segments/?q=First11").get_data(as_text=True)
     assert re.findall(r'name="contact_ids" value="(\d+)"', html) == [str(ids[11])]
     assert 'data-total="1"' in html and "1 contact" in html

@@ -252,7 +252,7 @@ def extracted_strings(tmp_path_factory):
     """The strings of the pages, extracted from the code as babel.cfg says."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_", "-k", "segments_gettext",
+                    "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "plural_forms:1,2", "-k", "N_", "-k", "segments_gettext",
                     "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True)
     with open(pot, "rb") as handle:

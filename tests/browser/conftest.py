@@ -181,6 +181,39 @@ def page(browser, request):
     assert not errors, errors
 
 
+#: The page languages the checks in several languages run in, and the Accept-Language each sends.
+BROWSER_LOCALES = {"en": "en-US", "pt_BR": "pt-BR"}
+#: A window narrower than this is a phone's (touch, mobile viewport).
+PHONE_WIDTH = 500
+
+
+@pytest.fixture
+def open_page(browser):
+    """Factory: ``open_page(language="en", width=1280, javascript=True)`` -> a fresh page whose
+    Accept-Language asks for ``language`` (a key of :data:`BROWSER_LOCALES`), ``width`` px wide
+    (a phone below :data:`PHONE_WIDTH`), JavaScript on or off; any JavaScript error or unexpected
+    dialog fails the test."""
+    contexts, errors = [], []
+
+    def make(language="en", width=1280, javascript=True):
+        phone = width < PHONE_WIDTH
+        context = browser.new_context(
+            viewport={"width": width, "height": 844 if phone else 900}, is_mobile=phone,
+            has_touch=phone, locale=BROWSER_LOCALES[language], java_script_enabled=javascript,
+            accept_downloads=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("dialog", lambda dialog: errors.append(f"unexpected JavaScript dialog: {dialog.message}"))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -77,7 +77,7 @@ def test_bulk_add_all_matching_across_pages_then_remove(page, server):
     page.locator("#segment-list a", has_text="All contacts").click()
     expect(page.locator("#next-page")).to_be_visible()  # more than one page
     page.check("#select-page")
-    expect(page.locator("#bulk-summary")).to_have_text("50 selected on this page.")
+    expect(page.locator("#bulk-summary")).to_have_text("50 contacts selected on this page.")
     page.check("#select-all-matching")
     expect(page.locator("#bulk-summary")).to_have_text("All 120 matching contacts are selected.")
     page.click("#bulk-menu summary")
@@ -162,10 +162,10 @@ def test_rename_and_duplicate_name(page, server):
     expect(page.locator("#rename-name")).to_have_value("Rename Source")
     page.fill("#rename-name", "north region")
     page.locator("#rename-dialog button[type=submit]").click()
-    expect(page.locator(".seg-message--error")).to_contain_text('A segment named "north region" already exists.')
-    expect(page.locator("#rename-page-name")).to_have_value("north region")  # what was typed is kept
-    page.fill("#rename-page-name", "Renamed Target")
-    page.click("button[type=submit]:has-text('Rename')")
+    expect(page.locator("#rename-error")).to_contain_text('A segment named "North Region" already exists.')
+    expect(page.locator("#rename-name")).to_have_value("north region")  # what was typed is kept
+    page.fill("#rename-name", "Renamed Target")
+    page.locator("#rename-dialog button[type=submit]").click()
     expect(page.locator(".seg-message--success")).to_have_text('Segment "Rename Source" renamed to "Renamed Target".')
     expect(page.locator(".seg-dropdown__current")).to_have_text("Renamed Target")
 
@@ -173,12 +173,12 @@ def test_rename_and_duplicate_name(page, server):
 def test_empty_and_duplicate_segment_names_are_refused(page, server):
     sign_in(page, server.url, "consultant")
     create_segment(page, "   ", tick=2)  # spaces pass the browser's "required" check
-    expect(page.locator("#name-error")).to_have_text("Give the segment a name (1 to 100 characters).")
+    expect(page.locator("#create-error")).to_have_text("Give the segment a name (1 to 100 characters).")
     expect(page.locator("input[name=contact_ids]:checked")).to_have_count(2)
-    page.fill("#new-name", "SUV owners")
-    page.click("#new-segment-form button[type=submit]")
-    expect(page.locator("#name-error")).to_have_text('A segment named "SUV owners" already exists. Choose another name.')
-    expect(page.locator("#new-name")).to_have_value("SUV owners")
+    page.fill("#create-name", "SUV owners")
+    page.locator("#create-dialog button[type=submit]").click()
+    expect(page.locator("#create-error")).to_have_text('A segment named "SUV Owners" already exists. Choose another name.')
+    expect(page.locator("#create-name")).to_have_value("SUV owners")
     expect(page.locator("input[name=contact_ids]:checked")).to_have_count(2)
 
 

@@ -20,29 +20,6 @@ SEGMENTS_LABEL = {"en": "Segments", "pt_BR": "Segmentos"}
 ACCOUNT = "Downtown Motors"
 
 
-@pytest.fixture
-def open_page(browser):
-    """Factory: a fresh page in ``language`` at ``width`` px, JavaScript on or off; any JavaScript
-    error fails the test."""
-    contexts, errors = [], []
-
-    def make(language, width, javascript=True):
-        phone = width < 500
-        context = browser.new_context(viewport={"width": width, "height": 844 if phone else 900},
-                                      is_mobile=phone, has_touch=phone, locale=LOCALES[language],
-                                      java_script_enabled=javascript)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
 def _audience(server, include_names, exclude_names):
     """Segment ids of the demo account by name, and the expected counts per channel."""
     with server.app.app_context():

@@ -7,11 +7,21 @@
   var root = document.getElementById("segments-root");
   if (!root) { return; }
   var csrf = root.getAttribute("data-csrf");
+  var locale = root.getAttribute("data-locale") || undefined;
+  var numbers = new Intl.NumberFormat(locale);
+  var pluralRules = new Intl.PluralRules(locale);
 
   function $(selector, scope) { return (scope || document).querySelector(selector); }
   function $all(selector, scope) { return Array.prototype.slice.call((scope || document).querySelectorAll(selector)); }
   function format(template, values) {
     return template.replace(/%\((\w+)\)[sd]/g, function (_, key) { return values[key]; });
+  }
+  /* A sentence with a count: ``forms`` is the JSON the server wrote of every plural form of the
+     page's language ({"one": ..., "other": ...}); the count is written the language's way. */
+  function countSentence(forms, count) {
+    var byCategory = JSON.parse(forms);
+    var template = byCategory[pluralRules.select(count)] || byCategory.other;
+    return format(template, { num: numbers.format(count) });
   }
   function getJSON(url) {
     return fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
@@ -49,7 +59,6 @@
   var selectPage = $("#select-page");
   var allMatching = $("#select-all-matching");
   var summary = $("#bulk-summary");
-  var totalText = allMatching ? allMatching.getAttribute("data-total") : "";
 
   function selection() {
     var ids = checks.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
@@ -58,8 +67,8 @@
   function describeSelection(element) {
     if (!element) { return; }
     var chosen = selection();
-    if (chosen.all) { element.textContent = format(element.getAttribute("data-all"), { num: totalText }); }
-    else if (chosen.ids.length) { element.textContent = format(element.getAttribute("data-some"), { num: chosen.ids.length }); }
+    if (chosen.all) { element.textContent = element.getAttribute("data-all"); }
+    else if (chosen.ids.length) { element.textContent = countSentence(element.getAttribute("data-some"), chosen.ids.length); }
     else { element.textContent = element.getAttribute("data-none"); }
   }
   function refreshSelection() {
@@ -116,7 +125,7 @@
     li.setAttribute("data-segment-id", item.id);
     var link = document.createElement("a");
     link.href = item.filter_url;
-    var name = document.createElement("span"); name.className = "seg-dropdown__name"; name.textContent = item.name;
+    var name = document.createElement("span"); name.className = "seg-dropdown__name"; name.textContent = item.name; name.title = item.name;
     var count = document.createElement("span"); count.className = "seg-count"; count.textContent = item.count_label;
     link.appendChild(name); link.appendChild(count); li.appendChild(link);
     function iconLink(kind, href, label, data) {
@@ -161,6 +170,56 @@
     });
   });
 
+  /* ---------------------------------------------------------------- segment name fields */
+  /* A name field states its limit; a longer name is refused with the reason while the user
+     types (nothing is cut), and the server refuses it too. */
+  function refusalOf(input) { return document.getElementById(input.getAttribute("data-name-field")); }
+  function showRefusal(input, message) {
+    var refusal = refusalOf(input);
+    refusal.textContent = message;
+    refusal.hidden = !message;
+    if (message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+  }
+  function nameTooLong(input) {
+    var name = input.value.normalize("NFC").replace(/\s+/g, " ").trim();
+    return Array.from(name).length > +input.getAttribute("data-max-length");
+  }
+  function checkName(input) {
+    showRefusal(input, nameTooLong(input) ? input.getAttribute("data-too-long") : "");
+  }
+  $all("input[data-name-field]").forEach(function (input) {
+    input.addEventListener("input", function () { checkName(input); });
+    if (nameTooLong(input)) { checkName(input); }
+  });
+
+  /* A dialog's form is sent from where the user is: a refusal (blank or taken name, ...) is
+     shown in the dialog, with what was typed and the ticked contacts kept; success goes where
+     the server says. Without fetch, or when the answer is not one the dialog can show (an
+     expired form, a segment deleted meanwhile), the form is sent the plain way. */
+  function submitInPlace(form, beforeSend) {
+    var input = $("input[data-name-field]", form);
+    var button = $("button[type=submit]", form);
+    function plainly() { HTMLFormElement.prototype.submit.call(form); }
+    form.addEventListener("submit", function (event) {
+      if (beforeSend) { beforeSend(); }
+      if (!window.fetch || !window.FormData) { return; }
+      event.preventDefault();
+      if (nameTooLong(input)) { checkName(input); input.focus(); return; }
+      button.disabled = true;
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          if (answer.redirect) { window.location.assign(answer.redirect); return; }
+          if (!answer.message || answer.code === "csrf") { plainly(); return; }
+          button.disabled = false;
+          showRefusal(input, answer.message);
+          input.focus();
+        })
+        .catch(plainly);
+    });
+  }
+
   /* ---------------------------------------------------------------- rename / delete dialogs */
   var renameDialog = $("#rename-dialog");
   var deleteDialog = $("#delete-dialog");
@@ -172,6 +231,7 @@
       var form = $("#rename-form");
       form.action = rename.getAttribute("href");
       $("#rename-name").value = rename.getAttribute("data-rename");
+      showRefusal($("#rename-name"), "");
       openDialog(renameDialog, rename);
       $("#rename-name").select();
     } else if (remove && deleteDialog) {
@@ -191,8 +251,9 @@
       describeSelection($("#create-dialog-count"));
       openDialog(createDialog, createButton);
     });
-    $("#create-form").addEventListener("submit", function () { copySelection($("#create-selection")); });
+    submitInPlace($("#create-form"), function () { copySelection($("#create-selection")); });
   }
+  if (renameDialog) { submitInPlace($("#rename-form")); }
 
   /* ---------------------------------------------------------------- bulk actions */
   var bulkDialog = $("#bulk-dialog");
@@ -210,7 +271,7 @@
           var radio = document.createElement("input");
           radio.type = "radio"; radio.name = "segment_id"; radio.value = item.id; radio.required = true;
           if (bulkOp.value === "remove" && String(item.id) === current) { radio.checked = true; }
-          var name = document.createElement("span"); name.textContent = item.name;
+          var name = document.createElement("span"); name.className = "seg-picker__name"; name.textContent = item.name;
           var count = document.createElement("span"); count.className = "seg-count"; count.textContent = item.count_label;
           label.appendChild(radio); label.appendChild(name); label.appendChild(count); pickerList.appendChild(label);
         });
