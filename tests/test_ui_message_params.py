@@ -2,11 +2,15 @@
 rows' issues, the notifications (which know their import, so no link is parsed), and imports
 stored by an earlier version (sentences, no params) still display."""
 
+import io
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from contact_segments.demo.models import db
+from contact_segments.imports import lifecycle, retention, service
 from contact_segments.imports.models import Import, ImportRow
-from contact_segments.models import Notification
+from contact_segments.models import Notification, utcnow
 from test_ui_imports import app_config, client  # noqa: F401 - the fixtures of the import pages
 from test_ui_imports import HEADER, upload, wait_until_ended
 
@@ -64,12 +68,6 @@ def test_an_import_stored_as_sentences_still_displays(client):
 def test_why_an_import_ended_is_stored_as_params_and_shown_in_the_readers_language(client, scope_for, state):
     """A file the job refuses, an import that fails and an upload removed by the clean-up keep
     the params of their reason, so a page in Portuguese gives the reason in Portuguese."""
-    from datetime import timedelta
-
-    from contact_segments.imports import lifecycle, retention, service
-    from contact_segments.models import utcnow
-    import io
-
     scope = scope_for("consultant")
     empty = service.create_import(scope, io.BytesIO(b""), "empty.csv", check=False)
     service.start(scope, empty.id, wait=True)
