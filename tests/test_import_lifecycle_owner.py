@@ -1,16 +1,11 @@
 """One owner of an import's life, read from the source: only ``imports/lifecycle.py`` writes an
-import's status and only ``imports/lease.py`` its lease; the modules that run imports (jobs,
-queue, launcher, liveness, takeover, ...) import one another in one direction only."""
+import's status and only ``imports/lease.py`` its lease; liveness is given the queue's health
+and imports neither the jobs nor the queue (no module imports another back: test_architecture)."""
 
 import ast
-import pathlib
 
-import pytest
+from test_architecture import MODULES, ROOT, import_graph
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-#: Source folder → package name (see pyproject's package-dir).
-PACKAGES = {"plugin": "contact_segments", "hooks": "contact_segments.hooks",
-            "blueprints": "contact_segments.blueprints"}
 #: Column → the one module allowed to write it.
 OWNERS = {"status": "contact_segments.imports.lifecycle",
           "lease_owner": "contact_segments.imports.lease",
@@ -18,22 +13,12 @@ OWNERS = {"status": "contact_segments.imports.lifecycle",
 #: Calls whose keyword arguments write an import's columns: ``Import(...)``, ``.values(...)``
 #: (an UPDATE or INSERT), ``.update(...)`` (a dict of values).
 WRITING_CALLS = {"Import", "values", "update"}
-#: The modules that carry an import through its life: none may sit in an import cycle.
-LIFE_MODULES = ("jobs", "imports.lifecycle", "imports.queue", "imports.launcher", "imports.inprocess",
-                "imports.rq_jobs", "imports.liveness", "imports.takeover", "imports.lease",
-                "imports.lead", "imports.worker", "imports.runner", "imports.retention",
-                "imports.service", "imports.notices")
 
 
-def modules():
+def parsed():
     """``{module name: (path, parsed tree)}`` of every module of the package."""
-    found = {}
-    for folder, package in PACKAGES.items():
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            parts = path.relative_to(ROOT / folder).with_suffix("").parts
-            name = ".".join((package, *parts)).removesuffix(".__init__")
-            found[name] = (path, ast.parse(path.read_text(encoding="utf-8"), str(path)))
-    return found
+    return {name: (path, ast.parse(path.read_text(encoding="utf-8"), str(path)))
+            for name, path in MODULES.items()}
 
 
 def _call_name(call):
@@ -76,82 +61,15 @@ def test_the_scan_sees_every_kind_of_write():
 
 def test_only_the_lifecycle_writes_an_imports_status_and_only_the_lease_its_lease():
     strays = [f"{path.relative_to(ROOT)}:{line} writes {column} (only {OWNERS[column]} may)"
-              for name, (path, tree) in modules().items()
+              for name, (path, tree) in parsed().items()
               for column, line in column_writes(tree) if name != OWNERS[column]]
     assert not strays, "\n".join(strays)
-    writers = {name for name, (_, tree) in modules().items() if column_writes(tree)}
+    writers = {name for name, (_, tree) in parsed().items() if column_writes(tree)}
     assert writers == set(OWNERS.values())
 
 
-def imports_of(name, path, tree, known):
-    """The package's modules that module ``name`` (file ``path``) imports, at its top or inside a
-    function."""
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
-            submodules = {f"{base}.{alias.name}" for alias in node.names} & known.keys()
-            found |= submodules or {base}  # "from package import module" needs the module
-    return {module for module in found if module in known and module != name}
-
-
-def import_cycles(graph):
-    """The strongly connected components of ``graph`` with more than one module (Tarjan)."""
-    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
-
-    def visit(node):
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for child in graph[node]:
-            if child not in index:
-                visit(child)
-                low[node] = min(low[node], low[child])
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.add(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                cycles.append(component)
-
-    for node in graph:
-        if node not in index:
-            visit(node)
-    return cycles
-
-
-def test_the_import_cycle_finder_finds_cycles():
-    assert import_cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [{"a", "b"}]
-
-
-@pytest.fixture(scope="module")
-def graph():
-    found = modules()
-    return {name: imports_of(name, path, tree, found) for name, (path, tree) in found.items()}
-
-
-def test_jobs_and_liveness_do_not_import_each_other(graph):
-    jobs, liveness = "contact_segments.jobs", "contact_segments.imports.liveness"
-    assert liveness not in graph[jobs] or jobs not in graph[liveness]
-    assert not graph[liveness] & {"contact_segments.jobs", "contact_segments.imports.queue",
-                                  "contact_segments.imports.takeover"}, \
-        "liveness receives the queue's health; it asks Redis nothing itself"
-
-
-def test_no_module_of_an_imports_life_sits_in_an_import_cycle(graph):
-    life = {f"contact_segments.{name}" for name in LIFE_MODULES}
-    tangled = [sorted(cycle) for cycle in import_cycles(graph) if cycle & life]
-    assert not tangled, tangled
+def test_liveness_imports_neither_the_jobs_nor_the_queue():
+    imported = import_graph(MODULES)["contact_segments.imports.liveness"]
+    assert not imported & {"contact_segments.jobs", "contact_segments.imports.queue",
+                           "contact_segments.imports.takeover", "contact_segments.imports.launcher"}, \
+        "liveness is given the queue's health; it asks Redis nothing itself"
