@@ -3,6 +3,7 @@ rows' issues, the notifications (which know their import, so no link is parsed),
 stored by an earlier version (sentences, no params) still display."""
 
 import io
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,18 @@ def _import_id(response):
     return int(response.location.rstrip("/").rsplit("/", 1)[1])
 
 
+def _notifications(count, timeout=30):
+    """The stored notifications, once there are ``count`` (the import's end is told right after
+    the commit that ended it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        found = db.session.execute(sa.select(Notification).order_by(Notification.id)).scalars().all()
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def test_issues_are_stored_as_codes_with_params(client):
     import_id = _import_id(upload(client, BAD_COUNTRY))
     wait_until_ended(client, import_id)
@@ -32,7 +45,7 @@ def test_issues_are_stored_as_codes_with_params(client):
 def test_notifications_know_their_import_and_speak_the_readers_language(client):
     import_id = _import_id(upload(client, BAD_COUNTRY))
     wait_until_ended(client, import_id)
-    stored = db.session.execute(sa.select(Notification).order_by(Notification.id)).scalars().all()
+    stored = _notifications(2)
     assert [(n.kind, n.import_id) for n in stored] == [("import_queued", import_id),
                                                        ("import_finished", import_id)]
     assert stored[1].params["file"] == "contacts.csv" and stored[1].params["counts"]["message"] == "import_counts"
@@ -47,6 +60,7 @@ def test_an_import_stored_as_sentences_still_displays(client):
     no params: English pages show the sentence, other languages the code's general sentence."""
     import_id = _import_id(upload(client, BAD_COUNTRY))
     wait_until_ended(client, import_id)
+    _notifications(2)
     sentence = 'Country Code "+55" is not a two-letter ISO country code (stored sentence).'
     db.session.execute(sa.update(ImportRow).where(ImportRow.import_id == import_id).values(
         issues=[["error", "Country Code", "invalid_country_code", sentence]]))
