@@ -131,7 +131,8 @@
     function iconLink(kind, href, label, data) {
       var a = document.createElement("a");
       a.href = href; a.className = "seg-icon-button" + (kind === "delete" ? " seg-icon-button--danger" : "");
-      a.setAttribute("data-" + kind, data); a.setAttribute("aria-label", label + " " + item.name); a.title = label;
+      a.setAttribute("data-" + kind, data); a.title = label;
+      a.setAttribute("aria-label", format(segmentList.getAttribute("data-" + kind + "-name"), { name: item.name }));
       if (icons[kind]) { a.appendChild(icons[kind].cloneNode(true)); } else { a.textContent = label; }
       li.appendChild(a);
     }
