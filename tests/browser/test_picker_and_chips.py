@@ -67,6 +67,8 @@ def test_conversation_view_shows_separate_labelled_chips(server, open_page, lang
             db.select(Contact).where(Contact.account_id == account.id).order_by(Contact.id)).scalars()
             if len(state.pm.hook.segments_contact_segments(account_id=account.id, contact_id=contact.id)) >= 3)
     page.click(f"a[href='/contacts/{contact_id}']")
+    page.wait_for_url(f"**/contacts/{contact_id}")
+    page.wait_for_load_state("load")  # the chips' stylesheet is applied before their style is read
     panel = page.locator(".segments-contact-segments")
     expect(panel.locator(".segments-contact-segments__label")).to_have_text(SEGMENTS_LABEL[language], ignore_case=True)
     chips = panel.locator(".segments-chip")
