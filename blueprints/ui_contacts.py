@@ -15,7 +15,7 @@ from contact_segments.errors import NotFound
 from contact_segments.imports.service import account_import
 from contact_segments.permissions import is_allowed
 
-from . import ui_phones
+from . import ui_contact_links, ui_phones
 from .ui_common import current_scope, int_or_none, page_size, render
 from .ui_i18n import _, ngettext
 from .ui_list_position import locate, navigation, position_label, requested_position
@@ -158,3 +158,4 @@ def register(blueprint):
     blueprint.add_url_rule("/", "contacts", contacts)
     blueprint.add_url_rule("/segments.json", "segments_json", segments_json)
     ui_phones.register(blueprint)
+    ui_contact_links.register(blueprint)

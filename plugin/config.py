@@ -29,6 +29,9 @@ DEFAULTS = {
     ),
     # Template the plugin's pages extend, so that they sit inside the host's layout.
     "SEGMENTS_BASE_TEMPLATE": "segments/base.html",
+    # The host's page for one contact (its conversation), a path with {id} for the contact's id,
+    # e.g. "/contacts/{id}": the contacts list links each name to it. Empty: names are not links.
+    "SEGMENTS_CONTACT_URL": "",
     # Language of the plugin's pages ("en", "pt_BR", "fr", "de", "es", "it" or "pl") when the host
     # has not set Flask-Babel up itself (if it has, its locale selector decides); empty: the
     # browser's Accept-Language.

@@ -52,6 +52,7 @@ def create_app(config=None):
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or _default_database_url(),
         SEGMENTS_REDIS_URL=os.environ.get("REDIS_URL", ""),
         SEGMENTS_BASE_TEMPLATE="demo/base.html",
+        SEGMENTS_CONTACT_URL="/contacts/{id}",
         # Browsers send the session cookie on no cross-site POST, fetch or frame (links still work).
         SESSION_COOKIE_SAMESITE="Lax",
         DEMO_SEED=True,

@@ -175,3 +175,17 @@ def test_language_switch_and_role_hint(server, open_page):
         page.select_option("#demo-locale", "auto")
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
+
+
+@pytest.mark.parametrize("language,width", CASES)
+def test_a_name_in_the_contacts_list_opens_its_conversation(server, open_page, language, width):
+    page = open_page(language, width)
+    sign_in(page, server.url, "consultant", ACCOUNT)
+    page.goto(server.url + "/segments/")
+    name = page.locator("a.seg-contact-link").first
+    expect(name).to_be_visible()
+    label = name.inner_text().strip()
+    name.click()
+    page.wait_for_url(re.compile(r".*/contacts/\d+$"))
+    expect(page.locator("body")).to_contain_text(label)
+    expect(page.locator(".segments-contact-segments__label")).to_have_text(SEGMENTS_LABEL[language], ignore_case=True)
