@@ -240,3 +240,13 @@ def map_header(cells):
             params["variant"] = "nothing"
         raise FileRefused("missing_column", params)
     return HeaderMap(index=index, extra=extra, headers=headers, width=width)
+
+
+def check_replace(header, replace):
+    """Refuse a "Replace existing segment data" import (``replace``) of a file whose header (a
+    :class:`HeaderMap`) has no Segments column: it would remove every segment of its contacts.
+
+    Raises :class:`FileRefused` with code ``replace_without_segments``.
+    """
+    if replace and "segments" not in header.index:
+        raise FileRefused("replace_without_segments")

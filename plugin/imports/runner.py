@@ -35,6 +35,7 @@ import sqlalchemy as sa
 
 from ..collector import collector_paused
 from . import lifecycle
+from .columns import check_replace
 from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
 from .locks import driver_lock, lock_for_writing
@@ -99,6 +100,11 @@ def prepare(state, import_id, on_part=None):
         lifecycle.refuse(state, imp, refused)
         return False
     with result:
+        try:
+            check_replace(result.header, imp.replace)
+        except FileRefused as refused:
+            lifecycle.refuse(state, imp, refused)
+            return False
         if imp.parts_total is None:
             part_rows = int(state.config["SEGMENTS_IMPORT_PART_ROWS"])
             imp.rows_total = result.total_rows

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..errors import Conflict, InvalidInput, NotFound
 from . import lifecycle
+from .columns import check_replace
 from .errors import FileRefused
 from .launcher import resume_import, start_import
 from .liveness import RECOVERING, STALLED, condition, is_stalled, waiting
@@ -39,7 +40,8 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
     dry run (the CLI's ``--dry-run``; the API uses :func:`dry_run` on an upload). With ``check`` the file is read
     once now (type, encoding, header, row count) so that a file that cannot be imported is
     refused at once: the import is recorded as ``refused`` and :class:`FileRefused` is raised
-    with the reason. Over ``SEGMENTS_IMPORT_MAX_FILE_BYTES`` the upload stops and nothing is
+    with the reason (``replace_without_segments`` when ``replace`` is set and the file has no
+    Segments column: it would remove every segment of its contacts). Over ``SEGMENTS_IMPORT_MAX_FILE_BYTES`` the upload stops and nothing is
     stored. The import waits in status ``uploaded`` until :func:`start` or :func:`dry_run`.
     """
     scope.require("import")
@@ -59,6 +61,7 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
     if check:
         try:
             with open_rows(StoredFile(session, imp.id, imp.file_size), imp.filename, limits_from(config)) as result:
+                check_replace(result.header, imp.replace)
                 imp.rows_total, imp.encoding, imp.delimiter = result.total_rows, result.encoding, result.delimiter
             session.commit()
         except FileRefused as refused:
@@ -135,13 +138,18 @@ def dry_run(scope, import_id, *, replace=None, wait=False):
     The dry run is a separate import of the same file (copied inside the database) that
     validates and matches every row and records what would happen, changing no contact and no
     segment; the uploaded import stays ready to :func:`start`. ``replace`` overrides the
-    upload's option.
+    upload's option (:class:`FileRefused` ``replace_without_segments`` when the file has no
+    Segments column).
     """
     source = get_import(scope, import_id)
     if source.status == REFUSED:
         raise Conflict(f"The file of import {source.id} was refused: {source.error_message}",
                        code="file_refused")
     session = scope.session
+    if replace and not source.replace:
+        with open_rows(StoredFile(session, source.id, source.file_size), source.filename,
+                       limits_from(scope.state.config), counted_rows=source.rows_total) as result:
+            check_replace(result.header, True)
     imp = lifecycle.new_import(
         account_id=source.account_id, user_id=scope.actor.user_id, filename=source.filename,
         file_size=source.file_size, dry_run=True,

@@ -94,6 +94,11 @@ FILE_MESSAGES = {
         "A required column is missing: the first row must be the header of the template "
         "(Country Code, First Name, Last Name, Mobile Number or Email, …). Download the Example "
         "file and copy your data into it."),
+    "replace_without_segments": N_(
+        "The file has no Segments column, so “Replace existing segment data” would remove every "
+        "segment of its contacts. Add a Segments column with each contact's segments (an empty "
+        "cell removes that contact's segments), or untick “Replace existing segment data” (CLI: "
+        "leave out --replace) to keep the segments they have."),
     "duplicate_column": N_(
         "The header names the same column more than once: %(columns)s. Keep one column of each "
         "and delete or rename the others, then upload the file again."),

@@ -1,0 +1,103 @@
+""""Replace existing segment data" never wipes segments by accident: an import (upload, dry run,
+API, CLI, page) of a file without a Segments column is refused with ``replace_without_segments``
+when the option is set, and nothing changes."""
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from api_client import api_client
+from contact_segments import segments
+from contact_segments.demo.models import db
+from contact_segments.imports import service
+from contact_segments.imports.errors import FileRefused
+from contact_segments.imports.models import REFUSED
+from contact_segments.models import Membership
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+WITH_SEGMENTS = b"Country Code,First Name,Last Name,Email,Segments\nUS,Ana,Lima,ana@example.com,VIP\n"
+WITHOUT_SEGMENTS = b"Country Code,First Name,Last Name,Email\nUS,Ana,Lima,ana@example.com\n"
+
+
+@pytest.fixture
+def member(scope_for):
+    """One contact in segment "VIP", imported; returns the account's membership count."""
+    segments.create(scope_for(), "VIP")
+    imp = service.create_import(scope_for(), io.BytesIO(WITH_SEGMENTS), "first.csv")
+    service.start(scope_for(), imp.id, wait=True)
+    assert memberships() == 1
+    return 1
+
+
+def memberships():
+    db.session.expire_all()
+    return db.session.execute(sa.select(sa.func.count()).select_from(Membership)).scalar_one()
+
+
+def test_replace_upload_without_segments_column_is_refused(scope_for, member):
+    with pytest.raises(FileRefused) as refused:
+        service.create_import(scope_for(), io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv", replace=True)
+    assert refused.value.code == "replace_without_segments"
+    assert "Segments column" in refused.value.message and "untick" in refused.value.message
+    assert memberships() == member
+
+
+def test_merge_upload_without_segments_column_is_accepted(scope_for, member):
+    imp = service.create_import(scope_for(), io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv")
+    service.start(scope_for(), imp.id, wait=True)
+    assert memberships() == member
+
+
+def test_replace_dry_run_of_a_merge_upload_without_segments_column_is_refused(scope_for, member):
+    imp = service.create_import(scope_for(), io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv")
+    with pytest.raises(FileRefused) as refused:
+        service.dry_run(scope_for(), imp.id, replace=True)
+    assert refused.value.code == "replace_without_segments"
+
+
+def test_replace_import_not_checked_at_upload_is_refused_when_it_runs(scope_for, member):
+    imp = service.create_import(scope_for(), io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv",
+                                replace=True, check=False)
+    imp = service.start(scope_for(), imp.id, wait=True)
+    db.session.refresh(imp)
+    assert (imp.status, imp.error_code) == (REFUSED, "replace_without_segments")
+    assert memberships() == member
+
+
+def test_api_refuses_a_replace_upload_without_segments_column(app, account, member):
+    client = api_client(app)
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["admin"]
+    response = client.post("/api/segments/imports", data={
+        "file": (io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv"), "replace": "true"},
+        content_type="multipart/form-data")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["code"] == "replace_without_segments"
+    assert memberships() == member
+
+
+def test_cli_refuses_replace_of_a_file_without_segments_column(app, account, member, tmp_path):
+    path = tmp_path / "no-segments.csv"
+    path.write_bytes(WITHOUT_SEGMENTS)
+    result = app.test_cli_runner().invoke(args=["segments", "import", str(path), "--replace",
+                                                "--account", str(account[0])])
+    assert result.exit_code != 0
+    assert "Segments column" in result.stderr and "Traceback" not in result.stderr
+    assert memberships() == member
+
+
+@pytest.mark.parametrize("locale, words", [("en", "Segments column"), ("pt-BR", "coluna Segmentos")])
+def test_page_refuses_a_replace_upload_without_segments_column(app, account, member, locale, words):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    headers = {"Accept-Language": locale}
+    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
+        "csrf_token": token, "action": "import", "replace": "1",
+        "file": (io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv")})
+    assert response.status_code == 422
+    assert words in response.get_data(as_text=True)
+    assert memberships() == member
