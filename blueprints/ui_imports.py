@@ -116,7 +116,9 @@ class _NoFile(SegmentsError):
 
 
 def upload():
-    """``POST /imports``: store and check the file, then preview it (dry run) or import it."""
+    """``POST /imports``: store and check the file, then preview it (dry run) or import it. A
+    "Replace existing segment data" import is previewed first: its page says what it would remove
+    and imports on the user's confirmation."""
     scope = current_scope()
     upload_file = request.files.get("file")
     replace = request.form.get("replace") == "1"
@@ -125,7 +127,8 @@ def upload():
         if upload_file is None or not upload_file.filename:
             raise _NoFile("Choose a file first.")
         imp = service.create_import(scope, upload_file.stream, upload_file.filename, replace=replace)
-        if request.form.get("action") == "preview":
+        # A Replace import first shows what it would remove, and starts when the user confirms.
+        if request.form.get("action") == "preview" or replace:
             preview = service.dry_run(scope, imp.id)
             return redirect(url_for(".import_detail", import_id=preview.id, source=imp.id))
         service.start(scope, imp.id)
@@ -202,12 +205,25 @@ def import_detail(import_id):
         "segments/import_detail.html", imp=imp, ended=ended, import_label=import_label,
         summary=(service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES, max_lines=FIRST_ISSUES,
                                         with_params=True) if ended else None),
-        source=_previewed_source(scope, imp), counts_text=counts_text, issue_text=issue_text,
+        source=_previewed_source(scope, imp), removal_text=removal_text, counts_text=counts_text,
+        issue_text=issue_text,
         column_label=column_label, ended_error_text=error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),
         resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
         status_url=url_for(".import_status", import_id=imp.id),
     )
+
+
+def removal_text(imp):
+    """What a Replace import would remove, from its ended preview ``imp``: "This will remove 1,234
+    segment memberships from 567 contacts.", or ``None`` when it removes nothing."""
+    removed, losing = imp.memberships_removed, imp.contacts_losing_memberships or 0
+    if not removed:
+        return None
+    contacts = ngettext("%(num)s contact", "%(num)s contacts", losing)
+    return ngettext("This will remove %(num)s segment membership from %(contacts)s.",
+                    "This will remove %(num)s segment memberships from %(contacts)s.", removed,
+                    contacts=contacts)
 
 
 def progress(imp):

@@ -4,6 +4,7 @@ when the option is set, and nothing changes."""
 
 import io
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -101,3 +102,47 @@ def test_page_refuses_a_replace_upload_without_segments_column(app, account, mem
     assert response.status_code == 422
     assert words in response.get_data(as_text=True)
     assert memberships() == member
+
+
+TWO_SEGMENTS = (b"Country Code,First Name,Last Name,Email,Segments\n"
+                b"US,Ana,Lima,ana@example.com,VIP; Gold\nUS,Bia,Reis,bia@example.com,VIP\n")
+NONE_LEFT = b"Country Code,First Name,Last Name,Email,Segments\nUS,Ana,Lima,ana@example.com,\nUS,Bia,Reis,bia@example.com,VIP\n"
+
+
+def wait_until_ended(client, import_id):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = client.get(f"/segments/imports/{import_id}/status.json").get_json()
+        if status["ended"]:
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"import {import_id} did not end")
+
+
+@pytest.mark.parametrize("locale, removal", [
+    ("en", "This will remove 2 segment memberships from 1 contact."),
+    ("pt-BR", "Isto removerá 2 participações em segmentos de 1 contato."),
+])
+def test_replace_import_from_the_page_first_shows_what_it_removes_and_asks(app, scope_for, account, locale, removal):
+    for name in ("VIP", "Gold"):
+        segments.create(scope_for(), name)
+    first = service.create_import(scope_for(), io.BytesIO(TWO_SEGMENTS), "first.csv")
+    service.start(scope_for(), first.id, wait=True)
+    assert memberships() == 3
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    headers = {"Accept-Language": locale}
+    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
+        "csrf_token": token, "action": "import", "replace": "1", "file": (io.BytesIO(NONE_LEFT), "replace.csv")})
+    assert response.status_code == 302
+    preview_id = int(re.search(r"/imports/(\d+)", response.location).group(1))
+    source_id = int(re.search(r"source=(\d+)", response.location).group(1))
+    wait_until_ended(client, preview_id)
+    assert memberships() == 3  # nothing removed before the user confirms
+    html = client.get(response.location, headers=headers).get_data(as_text=True)
+    assert removal in html and 'id="import-after-preview"' in html
+    client.post(f"/segments/imports/{source_id}/start", data={"csrf_token": token})
+    wait_until_ended(client, source_id)
+    assert memberships() == 1

@@ -27,8 +27,7 @@ __all__ = ["BatchOutcome", "RaceLost", "SegmentIndex", "apply_batch", "load_cont
 
 @dataclass
 class BatchOutcome:
-    """What a batch did: the counters to add to the import (see ``models.COUNTERS`` and
-    ``models.ISSUE_COUNTERS``)."""
+    """What a batch did: the counters to add to the import (see ``models.BATCH_COUNTERS``)."""
 
     counts: dict
 

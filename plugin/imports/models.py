@@ -37,6 +37,9 @@ COUNTERS = ("created", "updated", "unchanged", "failed", "warned",
 #: Counters of the rows' errors and warnings (a row may have several), stored on :class:`Import`
 #: for its summary; ``NULL`` on imports applied by a version before they existed.
 ISSUE_COUNTERS = ("errors_total", "warnings_total")
+#: Every counter a batch adds to its import: the above and the contacts that lost at least one
+#: segment membership (``NULL`` on imports applied by a version before it existed).
+BATCH_COUNTERS = COUNTERS + ISSUE_COUNTERS + ("contacts_losing_memberships",)
 
 
 
@@ -92,6 +95,8 @@ class Import(Base):
     # Errors and warnings of the rows (migration 0007_import_issue_counts; NULL before it).
     errors_total: Mapped[int | None] = mapped_column(sa.BigInteger, default=0)
     warnings_total: Mapped[int | None] = mapped_column(sa.BigInteger, default=0)
+    # Contacts that lost a segment membership (migration 0012_contacts_losing_memberships).
+    contacts_losing_memberships: Mapped[int | None] = mapped_column(sa.BigInteger, default=0)
     # Why the file was refused or the import failed.
     error_code: Mapped[str | None] = mapped_column(sa.String(40))
     error_message: Mapped[str | None] = mapped_column(sa.Text)

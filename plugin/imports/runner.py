@@ -40,7 +40,7 @@ from .engine import RaceLost, SegmentIndex, apply_batch
 from .errors import FileRefused
 from .locks import driver_lock, lock_for_writing
 from .models import (
-    COUNTERS, CREATED, ISSUE_COUNTERS, Import, ImportPart, ImportRow, ImportUnknownSegment,
+    BATCH_COUNTERS, CREATED, Import, ImportPart, ImportRow, ImportUnknownSegment,
 )
 from .planner_statistics import refresh_after_import
 from .reading import ImportLimits, open_rows
@@ -269,7 +269,7 @@ def _drive_locked(state, import_id, job_meta):
         races = 0
         done = rows_done + len(batch)
         finished = done >= imp.rows_total
-        values = {name: getattr(Import, name) + outcome.counts[name] for name in COUNTERS + ISSUE_COUNTERS}
+        values = {name: getattr(Import, name) + outcome.counts[name] for name in BATCH_COUNTERS}
         values.update(rows_done=done, checkpoint_line=batch[-1].line)
         if finished:
             lifecycle.finish(state, imp.id, values, before_commit=partial(_refresh_statistics, state))
@@ -300,7 +300,7 @@ def _dry_run(state, imp, job_meta):
     for attempt in range(RACE_RETRIES + 1):
         lock_for_writing(session, imp.id, imp.account_id)
         segments = SegmentIndex.load(session, imp.account_id)
-        totals = dict.fromkeys(COUNTERS + ISSUE_COUNTERS, 0)
+        totals = dict.fromkeys(BATCH_COUNTERS, 0)
         done, last_line = 0, 0
         try:
             for seq in range(imp.parts_total):

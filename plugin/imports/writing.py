@@ -62,7 +62,7 @@ class _BatchWriter:
         """Apply the decisions; return the counters. Raises :class:`RaceLost`."""
         self._insert_new_contacts()
         self._update_changed_contacts()
-        added, removed = self._write_memberships()
+        added, removed, losing = self._write_memberships()
         counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ROW_FAILED), 0)
         warned = warnings = issues_total = 0
         rows = []
@@ -83,6 +83,7 @@ class _BatchWriter:
         unknown = [(key[:400], line, name[:400], suggestion) for key, line, name, suggestion in self.unknown]
         bulk.insert_rows(self.session, ImportUnknownSegment.__table__, _UNKNOWN_COLUMNS, unknown, constants)
         return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed,
+                "contacts_losing_memberships": losing,
                 "errors_total": issues_total - warnings, "warnings_total": warnings}
 
     def _stamp(self):
@@ -157,7 +158,7 @@ class _BatchWriter:
         left = bulk.delete_pairs(self.session, Membership.__table__, *columns, to_remove)
         for segment_id in sorted({*joined, *left}):
             adjust_member_count(self.session, segment_id, joined.get(segment_id, 0) - left.get(segment_id, 0))
-        return sum(joined.values()), sum(left.values())
+        return sum(joined.values()), sum(left.values()), len({contact_id for _, contact_id in to_remove})
 
     def _lock_segments(self, segment_ids):
         """Hold the segments this batch adds members to until it commits (they cannot be

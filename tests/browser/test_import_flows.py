@@ -185,6 +185,15 @@ def test_import_flow(page, import_server, request):
     expect(page.locator(".seg-dropzone__file")).to_have_text("replace.csv")
     page.check("#replace")
     page.click("#import-button")
+    # A Replace import is previewed first: the page says what it would remove and asks.
+    watch_progress(page)
+    expect(page.locator("#replace-removal")).to_contain_text(
+        "This will remove 2 segment memberships from 1 contact.")
+    dismiss_notifications(page)
+    preview_url = page.url
+    assert contact_segments(page, base, f"imp{tag}.7@example.com") == ["North Region", "SUV Owners"]
+    page.goto(preview_url)
+    page.click("#import-after-preview")
     watch_progress(page)
     expect(page.locator("#count-removed")).to_have_text("2")
     dismiss_notifications(page)
