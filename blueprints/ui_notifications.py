@@ -1,9 +1,13 @@
-"""In-app notifications, shown top-right on every plugin page.
+"""In-app notifications, a stack at the bottom-right of every plugin page (the bottom on phones),
+never over the host's top bar or the page's toolbar.
 
 The plugin's default ``segments_notify`` hook stores notifications in ``segments_notification``;
 a host that routes them to its own system (its hook returns ``True``) simply leaves this list
-empty. Pages render the unread ones and a small script polls ``notifications.json`` for new ones
-and marks them read when dismissed (a plain form does the same without JavaScript).
+empty. Pages render the unread ones (one per import: a finished notice replaces the queued one),
+three at a time (the tray's ``data-visible``) with "+N more" and "Dismiss all"; a small script (``notifications.js``)
+polls ``notifications.json`` for new ones, hides success notices after the tray's
+``data-hide-after-ms`` and marks them read when dismissed (plain forms do the same without
+JavaScript).
 """
 
 from flask import jsonify, request, url_for
@@ -15,8 +19,8 @@ from .redirects import redirect_back
 from .ui_common import current_scope, int_or_none
 from .ui_i18n import page_words
 
-#: Unread notifications a page shows at once.
-SHOWN = 5
+#: Unread notifications a page loads at once (the newest).
+SHOWN = 20
 
 
 def notice_text(notification, words):
@@ -38,6 +42,7 @@ def as_json(notification, words):
         link = url_for("segments.import_report", import_id=notification.import_id)
     return {
         "id": notification.id, "kind": notification.kind, "level": notification.level,
+        "import_id": notification.import_id,
         "message": notice_text(notification, words), "link": link,
         "read_url": url_for("segments.read_notification", notification_id=notification.id),
     }
@@ -60,6 +65,15 @@ def read_notification(notification_id):
     return redirect_back(request.form.get("next"), url_for("segments.contacts"))
 
 
+def read_all_notifications():
+    """``POST /notifications/read``: dismiss all of the user's notifications ("Dismiss all"),
+    then go back to the page named by ``next`` (JSON ``{"ok": true, "read": n}`` for scripts)."""
+    marked = notifications.mark_all_read(current_scope())
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return jsonify({"ok": True, "read": marked})
+    return redirect_back(request.form.get("next"), url_for("segments.contacts"))
+
+
 def page_notifications():
     """Template global: the unread notifications of the signed-in user (empty when nobody is)."""
     try:
@@ -75,3 +89,5 @@ def register(blueprint):
     blueprint.add_url_rule("/notifications.json", "notifications_json", notifications_json)
     blueprint.add_url_rule("/notifications/<int:notification_id>/read", "read_notification",
                            read_notification, methods=["POST"])
+    blueprint.add_url_rule("/notifications/read", "read_all_notifications", read_all_notifications,
+                           methods=["POST"])

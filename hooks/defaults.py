@@ -5,8 +5,7 @@ defaults are marked ``trylast`` so that a host answer always wins.
 
 from flask import g, has_app_context
 
-from .. import audience
-from ..models import Notification
+from .. import audience, notifications
 from .markers import hookimpl
 
 
@@ -58,15 +57,10 @@ class DefaultHooks:
 
         A notice without a user (an import run by a system actor, such as the CLI, which prints
         its own summary) has nobody to be shown to in-app: it is not stored, and ``None`` is
-        returned (not delivered). A host's own hook still receives it.
+        returned (not delivered). A host's own hook still receives it. A notice about an import
+        replaces the user's unread notices about the same import (marks them read).
         """
         if notice.user_id is None:
             return None
-        session = self._session
-        session.add(Notification(
-            account_id=notice.account_id, user_id=notice.user_id, kind=notice.kind,
-            level=notice.level, message=notice.message, link=notice.link,
-            import_id=notice.import_id, params=notice.params,
-        ))
-        session.commit()
+        notifications.store(self._session, notice)
         return True

@@ -1,7 +1,7 @@
 /* contact-segments: progressive enhancement for the plugin's pages (no dependencies).
    Every form works without this file; with it, actions open in <dialog>s, the segment
-   drop-down searches as you type, drag-and-drop uploads work, and notifications and import
-   progress update live. */
+   drop-down searches as you type, drag-and-drop uploads work, and the import
+   progress updates live (notifications: notifications.js). */
 (function () {
   "use strict";
   var root = document.getElementById("segments-root");
@@ -308,44 +308,6 @@
       });
     });
     bulkDialog.addEventListener("close", function () { bulkOp.disabled = true; });
-  }
-
-  /* ---------------------------------------------------------------- notifications */
-  var tray = $("#segments-notifications");
-  function dismiss(toast) {
-    var form = $("form", toast);
-    fetch(form.action, { method: "POST", credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf, "Accept": "application/json" } })
-      .then(function () { toast.remove(); });
-  }
-  function addToast(note) {
-    if ($('[data-id="' + note.id + '"]', tray)) { return; }
-    var toast = document.createElement("div");
-    toast.className = "seg-toast seg-toast--" + note.level; toast.setAttribute("data-id", note.id); toast.setAttribute("role", "status");
-    var text = document.createElement("p"); text.className = "seg-toast__text"; text.textContent = note.message; toast.appendChild(text);
-    if (note.link) {
-      var link = document.createElement("a"); link.className = "seg-toast__link"; link.href = note.link;
-      link.textContent = tray.getAttribute("data-open-label"); toast.appendChild(link);
-    }
-    var form = document.createElement("form"); form.className = "seg-toast__dismiss"; form.method = "post"; form.action = note.read_url;
-    var button = document.createElement("button"); button.type = "submit"; button.textContent = "×";
-    button.setAttribute("aria-label", tray.getAttribute("data-dismiss-label")); button.title = tray.getAttribute("data-dismiss-label");
-    form.appendChild(button); toast.appendChild(form); tray.appendChild(toast);
-  }
-  if (tray) {
-    tray.addEventListener("submit", function (event) {
-      event.preventDefault();
-      dismiss(event.target.closest(".seg-toast"));
-    });
-    var poll = function () {
-      var ids = $all(".seg-toast", tray).map(function (t) { return +t.getAttribute("data-id"); });
-      var after = tray._after || (ids.length ? Math.max.apply(null, ids) : 0);
-      getJSON(tray.getAttribute("data-poll-url") + (after ? "?after=" + after : "")).then(function (data) {
-        data.items.forEach(function (note) { addToast(note); tray._after = Math.max(tray._after || 0, note.id); });
-      }).catch(function () {});
-    };
-    setInterval(poll, +(tray.getAttribute("data-poll-ms") || 3000));
-    window.segmentsPollNotifications = poll;
   }
 
   /* ---------------------------------------------------------------- import: drag and drop */
