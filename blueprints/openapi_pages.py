@@ -40,11 +40,12 @@ def document_page_endpoints(api, app):
         api.spec.path(rule=count_rule, operations=AUDIENCE_COUNT)
     api.spec.path(rule=rule, operations={"get": {
         "tags": ["pages"],
-        "summary": "The signed-in user's unread notifications (what the pages show top-right)",
-        "description": "The newest unread notifications of the user, oldest first (at most 5), "
+        "summary": "The signed-in user's unread notifications (what the pages' notification stack shows)",
+        "description": "The newest unread notifications of the user, oldest first (at most 20), "
                        "newer than ``after`` when given. Dismiss one with ``POST`` to its "
-                       "``read_url`` (CSRF token required; an ``Accept: application/json`` "
-                       "request answers ``{\"ok\": true}``, a form is redirected back).",
+                       "``read_url``, all with ``POST`` to ``notifications/read`` (CSRF token "
+                       "required; an ``Accept: application/json`` request answers "
+                       "``{\"ok\": true}``, a form is redirected back).",
         "parameters": [{"name": "after", "in": "query", "required": False,
                         "schema": {"type": "integer"},
                         "description": "Only notifications with a greater id."}],

@@ -165,6 +165,8 @@ class NotificationSchema(Schema):
     kind = fields.String(required=True, metadata={
         "description": "What it is about: import_queued or import_finished."})
     level = fields.String(required=True, metadata={"description": "info, success or error"})
+    import_id = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The import it is about (a newer notice about it replaces this one), or null."})
     message = fields.String(required=True)
     link = fields.String(required=True, allow_none=True, metadata={
         "description": "Where it leads (an import's report), or null."})

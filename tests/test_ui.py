@@ -281,6 +281,45 @@ def test_notifications_show_poll_and_dismiss(client_as, account, state):
     assert client.get("/segments/notifications.json").get_json()["items"] == []
 
 
+def _unread_of(user_id):
+    rows = db.session.execute(sa.select(Notification.kind, Notification.import_id).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).order_by(Notification.id)).all()
+    return [tuple(row) for row in rows]
+
+
+def _notify(state, account, role, kind, import_id, level="info"):
+    state.pm.hook.segments_notify(notice=Notice(
+        account_id=account[0], user_id=account[1][role], kind=kind, level=level,
+        message=f"{kind} of {import_id}", import_id=import_id))
+
+
+def test_a_finished_notice_replaces_the_queued_one_of_its_import(client_as, account, state):
+    _notify(state, account, "manager", "import_queued", 1)
+    _notify(state, account, "manager", "import_queued", 2)
+    _notify(state, account, "admin", "import_queued", 1)
+    _notify(state, account, "manager", "import_finished", 1, "success")
+    manager = client_as("manager")
+    items = manager.get("/segments/notifications.json").get_json()["items"]
+    assert [(item["kind"], item["import_id"]) for item in items] == [("import_queued", 2), ("import_finished", 1)]
+    assert _unread_of(account[1]["admin"]) == [("import_queued", 1)]  # another user's stays
+
+
+def test_dismiss_all_is_csrf_checked_and_only_touches_the_users_own(client_as, account, state):
+    for import_id in (1, 2, 3, 4):
+        _notify(state, account, "manager", "import_queued", import_id)
+    _notify(state, account, "admin", "import_queued", 9)
+    manager = client_as("manager")
+    html = manager.get("/segments/").get_data(as_text=True)
+    assert "+1 more" in html and "Dismiss all" in html  # three shown, the fourth counted
+    assert manager.post("/segments/notifications/read", headers={"Accept": "application/json"}).status_code == 400
+    assert len(manager.get("/segments/notifications.json").get_json()["items"]) == 4
+    answer = manager.post("/segments/notifications/read",
+                          headers={"X-CSRFToken": token(manager), "Accept": "application/json"})
+    assert answer.get_json() == {"ok": True, "read": 4}
+    assert manager.get("/segments/notifications.json").get_json()["items"] == []
+    assert _unread_of(account[1]["admin"]) == [("import_queued", 9)]
+
+
 class HostNotifier:
     """A host that routes the plugin's notifications to its own system."""
 
