@@ -228,10 +228,14 @@ def removal_text(imp):
 
 def progress(imp):
     """``(value, maximum)`` of the progress bar: rows checked plus rows written, out of twice
-    the rows of the file (checking and writing are the two halves of an import)."""
+    the rows of the file (checking and writing are the two halves of an import). ``value`` is
+    ``None`` (a bar without an amount) while the import waits to start, as its status and its
+    sentence say, even when a resumed import has rows checked already."""
     total = imp.rows_total or 0
     if imp.status in ENDED:
         return (1, 1) if not total else (2 * total, 2 * total)
+    if imp.status in ("queued", UPLOADED):
+        return None, max(1, 2 * total)
     return min(imp.rows_validated, total) + min(imp.rows_done, total), max(1, 2 * total)
 
 

@@ -14,7 +14,7 @@ from contact_segments import segments
 from contact_segments.demo.models import db
 from contact_segments.imports import service
 from contact_segments.imports.errors import FileRefused
-from contact_segments.imports.models import REFUSED
+from contact_segments.imports.models import REFUSED, Import
 from contact_segments.models import Membership
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -146,3 +146,22 @@ def test_replace_import_from_the_page_first_shows_what_it_removes_and_asks(app, 
     client.post(f"/segments/imports/{source_id}/start", data={"csrf_token": token})
     wait_until_ended(client, source_id)
     assert memberships() == 1
+
+
+def test_a_waiting_import_shows_one_state_in_badge_bar_and_text(app, scope_for, account):
+    """A queued import (here a resumed one, 20,000 of 30,000 rows checked) is waiting: the
+    badge, the sentence and the bar all say so (the bar shows no amount), and the status JSON
+    the page follows gives the badge's label too."""
+    imp = service.create_import(scope_for(), io.BytesIO(WITH_SEGMENTS), "waiting.csv")
+    db.session.execute(sa.update(Import).where(Import.id == imp.id).values(
+        status="queued", rows_total=30000, rows_validated=20000))
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    body = client.get(f"/segments/imports/{imp.id}/status.json").get_json()
+    assert (body["status_label"], body["progress_label"], body["progress_value"]) == (
+        "Waiting to start", "Waiting to start…", None)
+    html = client.get(f"/segments/imports/{imp.id}").get_data(as_text=True)
+    bar = re.search(r'<progress id="import-progress-bar"[^>]*>', html).group(0)
+    assert "value=" not in bar and "Waiting to start" in html

@@ -338,8 +338,15 @@
     var text = $(".seg-progress__text", progress);
     var tick = function () {
       getJSON(progress.getAttribute("data-import-status-url")).then(function (data) {
-        bar.max = data.progress_max; bar.value = data.progress_value;
+        /* the badge, the bar and the sentence follow the same status answer */
+        bar.max = data.progress_max;
+        if (data.progress_value === null) { bar.removeAttribute("value"); } else { bar.value = data.progress_value; }
         if (text && data.progress_label) { text.textContent = data.progress_label; }
+        var badge = document.getElementById("import-status");
+        if (badge && data.status_label) {
+          badge.textContent = data.status_label;
+          badge.className = "seg-status seg-status--" + data.status;
+        }
         if (text) {
           var problem = !!(data.waiting && data.waiting.problem);
           text.classList.toggle("seg-message", problem); text.classList.toggle("seg-message--error", problem);
