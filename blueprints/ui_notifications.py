@@ -60,17 +60,19 @@ def read_notification(notification_id):
     """``POST /notifications/<id>/read``: dismiss one notification (the user's own only: any
     other id is 404), then go back to the page named by ``next`` (a path of this site)."""
     notifications.mark_read(current_scope(), notification_id)
-    if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify({"ok": True})
-    return redirect_back(request.form.get("next"), url_for("segments.contacts"))
+    return _dismissed({"ok": True})
 
 
 def read_all_notifications():
     """``POST /notifications/read``: dismiss all of the user's notifications ("Dismiss all"),
     then go back to the page named by ``next`` (JSON ``{"ok": true, "read": n}`` for scripts)."""
-    marked = notifications.mark_all_read(current_scope())
+    return _dismissed({"ok": True, "read": notifications.mark_all_read(current_scope())})
+
+
+def _dismissed(answer):
+    """``answer`` as JSON to a script, else a redirect to the form's ``next``."""
     if request.accept_mimetypes.best == "application/json" or request.is_json:
-        return jsonify({"ok": True, "read": marked})
+        return jsonify(answer)
     return redirect_back(request.form.get("next"), url_for("segments.contacts"))
 
 
