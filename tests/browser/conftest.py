@@ -163,12 +163,22 @@ def browser():
         chromium.close()
 
 
+#: Keeps success notifications on screen (the tray's ``data-hide-after-ms``, read by
+#: ``notifications.js`` on each check) so that a test can read and click them however slow the
+#: machine; a test of the hiding sets its own delay.
+KEEP_NOTICES = """document.addEventListener("DOMContentLoaded", () => {
+  const tray = document.getElementById("segments-notifications");
+  if (tray) { tray.dataset.hideAfterMs = "600000"; }
+});"""
+
+
 @pytest.fixture
 def page(browser, request):
     """A fresh desktop-sized browser page; fails the test on any JavaScript error."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
                                   locale="en-US")
     context.set_default_timeout(15_000)
+    context.add_init_script(KEEP_NOTICES)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -202,6 +212,7 @@ def open_page(browser):
             has_touch=phone, locale=BROWSER_LOCALES[language], java_script_enabled=javascript,
             accept_downloads=True)
         context.set_default_timeout(15_000)
+        context.add_init_script(KEEP_NOTICES)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
