@@ -318,6 +318,11 @@ def test_dismiss_all_is_csrf_checked_and_only_touches_the_users_own(client_as, a
     assert answer.get_json() == {"ok": True, "read": 4}
     assert manager.get("/segments/notifications.json").get_json()["items"] == []
     assert _unread_of(account[1]["admin"]) == [("import_queued", 9)]
+    _notify(state, account, "manager", "import_queued", 5)
+    answer = manager.post("/segments/notifications/read",  # the form, without JavaScript
+                          data={"csrf_token": token(manager), "next": "/segments/?q=x"})
+    assert answer.status_code == 302 and answer.location.endswith("/segments/?q=x")
+    assert _unread_of(account[1]["manager"]) == []
 
 
 class HostNotifier:
