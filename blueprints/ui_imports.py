@@ -181,15 +181,19 @@ def resume_import(import_id):
 
 
 def _previewed_source(scope, imp):
-    """The uploaded import a dry run previewed (``?source=``), while it can still be started."""
-    source_id = int_or_none(request.args.get("source"))
-    if not imp.dry_run or source_id is None:
+    """The uploaded import a dry run previewed, while it can still be started with the same
+    option: the one named by ``?source=`` (the upload form's link), else the one found by
+    :func:`service.previewed_upload` (the preview opened from its notification or the history)."""
+    if not imp.dry_run:
         return None
+    source_id = int_or_none(request.args.get("source"))
+    if source_id is None:
+        return service.previewed_upload(scope, imp)
     try:
         source = service.get_import(scope, source_id)
     except SegmentsError:
         return None
-    if source.status != UPLOADED or source.filename != imp.filename:
+    if source.status != UPLOADED or source.filename != imp.filename or source.replace != imp.replace:
         return None
     return source
 

@@ -165,3 +165,32 @@ def test_a_waiting_import_shows_one_state_in_badge_bar_and_text(app, scope_for, 
     html = client.get(f"/segments/imports/{imp.id}").get_data(as_text=True)
     bar = re.search(r'<progress id="import-progress-bar"[^>]*>', html).group(0)
     assert "value=" not in bar and "Waiting to start" in html
+
+
+WARNED = (b"Country Code,First Name,Last Name,Email,Segments\n"
+          b"US,Ana,Lima,ana@example.com,Nowhere\nUS,Ana,Lima,ana@example.com,\n")
+
+
+@pytest.mark.parametrize("locale, conditional, past", [
+    ("en", ("These segments would not be created", "Rows with a warning would be imported"),
+     ("the rows were imported", "Rows with a warning were imported")),
+    ("pt-BR", ("Estes segmentos não seriam criados", "As linhas com aviso seriam importadas"),
+     ("as linhas foram importadas", "As linhas com aviso foram importadas")),
+])
+def test_a_preview_opened_without_its_upload_link_speaks_in_the_conditional_and_imports(
+        app, account, locale, conditional, past):
+    """A preview opened from its notification or the history (no ``?source=``) offers "Import
+    Contacts" for the same stored file and option, and says what would happen."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    headers = {"Accept-Language": locale}
+    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
+        "csrf_token": token, "action": "preview", "file": (io.BytesIO(WARNED), "warned.csv")})
+    preview_id = int(re.search(r"/imports/(\d+)", response.location).group(1))
+    source_id = int(re.search(r"source=(\d+)", response.location).group(1))
+    wait_until_ended(client, preview_id)
+    html = client.get(f"/segments/imports/{preview_id}", headers=headers).get_data(as_text=True)
+    assert all(text in html for text in conditional) and not any(text in html for text in past)
+    assert f'action="/segments/imports/{source_id}/start"' in html and 'id="import-after-preview"' in html

@@ -166,6 +166,19 @@ def dry_run(scope, import_id, *, replace=None, wait=False):
     return start(scope, imp.id, wait=wait)
 
 
+def previewed_upload(scope, preview):
+    """The upload that dry run ``preview`` previewed while it can still be started, or ``None``:
+    the newest ``uploaded`` import of the same user before it, with the same file (name and
+    size) and the same option."""
+    return scope.session.execute(
+        sa.select(Import).where(
+            Import.account_id == scope.account_id, Import.id < preview.id, Import.status == UPLOADED,
+            Import.dry_run.is_(False), Import.user_id == preview.user_id, Import.replace == preview.replace,
+            Import.filename == preview.filename, Import.file_size == preview.file_size)
+        .order_by(Import.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def list_imports(scope, *, limit=20, before_id=None):
     """Return the account's imports, newest first (keyset: ``before_id`` for the next page)."""
     scope.require("import")
