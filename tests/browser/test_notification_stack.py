@@ -20,7 +20,7 @@ from contact_segments.imports import notices
 from contact_segments.imports.models import FINISHED, REFUSED
 from contact_segments.models import Notification
 
-from .conftest import sign_in
+from .conftest import shot, sign_in
 
 #: Import ids far above the ones the shared demo server's imports get.
 FIRST_IMPORT_ID = 9_100_000
@@ -124,6 +124,7 @@ def test_notices_are_grouped_limited_and_never_cover_the_toolbar(open_page, serv
     expect(tray.locator(".seg-toast", has_text=words["queued"])).to_have_count(2)
     expect(tray.locator(".seg-toast", has_text=words["refused"])).to_have_count(1)
     assert_nothing_covered(page)
+    shot(page, f"notifications-{language}-{width}")
 
     # Dismissing one never brings back the queued notice of its import.
     tray.locator(".seg-toast:visible").first.locator("button").click()
