@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from api_client import api_client
+from test_ui_imports import wait_until_ended
 from contact_segments import segments
 from contact_segments.demo.models import db
 from contact_segments.imports import service
@@ -30,6 +31,17 @@ def member(scope_for):
     service.start(scope_for(), imp.id, wait=True)
     assert memberships() == 1
     return 1
+
+
+def page_client(app, account, locale):
+    """A test client signed in as the consultant; returns it, the headers asking for ``locale``
+    and a CSRF token."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"] = account[1]["consultant"]
+    headers = {"Accept-Language": locale}
+    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    return client, headers, token
 
 
 def memberships():
@@ -91,11 +103,7 @@ def test_cli_refuses_replace_of_a_file_without_segments_column(app, account, mem
 
 @pytest.mark.parametrize("locale, words", [("en", "Segments column"), ("pt-BR", "coluna Segmentos")])
 def test_page_refuses_a_replace_upload_without_segments_column(app, account, member, locale, words):
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = account[1]["consultant"]
-    headers = {"Accept-Language": locale}
-    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    client, headers, token = page_client(app, account, locale)
     response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
         "csrf_token": token, "action": "import", "replace": "1",
         "file": (io.BytesIO(WITHOUT_SEGMENTS), "no-segments.csv")})
@@ -109,15 +117,6 @@ TWO_SEGMENTS = (b"Country Code,First Name,Last Name,Email,Segments\n"
 NONE_LEFT = b"Country Code,First Name,Last Name,Email,Segments\nUS,Ana,Lima,ana@example.com,\nUS,Bia,Reis,bia@example.com,VIP\n"
 
 
-def wait_until_ended(client, import_id):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        status = client.get(f"/segments/imports/{import_id}/status.json").get_json()
-        if status["ended"]:
-            return status
-        time.sleep(0.05)
-    raise AssertionError(f"import {import_id} did not end")
-
 
 @pytest.mark.parametrize("locale, removal", [
     ("en", "This will remove 2 segment memberships from 1 contact."),
@@ -129,11 +128,7 @@ def test_replace_import_from_the_page_first_shows_what_it_removes_and_asks(app, 
     first = service.create_import(scope_for(), io.BytesIO(TWO_SEGMENTS), "first.csv")
     service.start(scope_for(), first.id, wait=True)
     assert memberships() == 3
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = account[1]["consultant"]
-    headers = {"Accept-Language": locale}
-    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    client, headers, token = page_client(app, account, locale)
     response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
         "csrf_token": token, "action": "import", "replace": "1", "file": (io.BytesIO(NONE_LEFT), "replace.csv")})
     assert response.status_code == 302
@@ -156,9 +151,7 @@ def test_a_waiting_import_shows_one_state_in_badge_bar_and_text(app, scope_for, 
     db.session.execute(sa.update(Import).where(Import.id == imp.id).values(
         status="queued", rows_total=30000, rows_validated=20000))
     db.session.commit()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = account[1]["consultant"]
+    client, _, _ = page_client(app, account, "en")
     body = client.get(f"/segments/imports/{imp.id}/status.json").get_json()
     assert (body["status_label"], body["progress_label"], body["progress_value"]) == (
         "Waiting to start", "Waiting to start…", None)
@@ -181,11 +174,7 @@ def test_a_preview_opened_without_its_upload_link_speaks_in_the_conditional_and_
         app, account, locale, conditional, past):
     """A preview opened from its notification or the history (no ``?source=``) offers "Import
     Contacts" for the same stored file and option, and says what would happen."""
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"] = account[1]["consultant"]
-    headers = {"Accept-Language": locale}
-    token = TOKEN.search(client.get("/segments/contacts/new", headers=headers).get_data(as_text=True)).group(1)
+    client, headers, token = page_client(app, account, locale)
     response = client.post("/segments/imports", headers=headers, content_type="multipart/form-data", data={
         "csrf_token": token, "action": "preview", "file": (io.BytesIO(WARNED), "warned.csv")})
     preview_id = int(re.search(r"/imports/(\d+)", response.location).group(1))
