@@ -94,7 +94,8 @@ def test_import_then_progress_report_history_and_members(client, account, scope_
     assert status["progress_value"] == status["progress_max"]
     html = client.get(response.location).get_data(as_text=True)
     assert "Nowhere" in html and 'id="report-link"' in html
-    assert QUEUED_MESSAGE in html and "is ready: 1 created, 0 updated, 0 unchanged, 1 failed" in html
+    # One notice per import: the finished one took the place of "You will be notified ...".
+    assert QUEUED_MESSAGE not in html and "is ready: 1 created, 0 updated, 0 unchanged, 1 failed" in html
     report = client.get(f"/segments/imports/{import_id}/report.csv")
     assert report.status_code == 200 and "attachment" in report.headers["Content-Disposition"]
     assert len(report.get_data(as_text=True).strip().splitlines()) == 3
