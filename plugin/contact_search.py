@@ -37,11 +37,12 @@ NAME_INDEX = "ix_segments_contact_account_name"
 #: taken out of the search text).
 FIELD_SEPARATOR = "\x1f"
 OPTIONAL_SEARCHED = ("email", "mobile", "external_id")
-#: Letters that Unicode does not decompose into a base letter and an accent.
+#: Letters that Unicode does not decompose into a base letter and an accent, and the typographic
+#: apostrophes (O’Brien is O'Brien).
 _UNDECOMPOSED = str.maketrans({
     "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "Ħ": "h", "ı": "i",
     "ŧ": "t", "Ŧ": "t", "ð": "d", "Ð": "d", "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae",
-    "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th",
+    "œ": "oe", "Œ": "oe", "þ": "th", "Þ": "th", "’": "'", "‘": "'",
 })
 _PHONE_TEXT = re.compile(r"[\d\s+\-().\/]+")
 _MIN_PHONE_DIGITS, _MAX_PHONE_DIGITS = 4, 17
@@ -167,10 +168,16 @@ def search_clause(mapping, text):
     the contact's folded search document, or, for a phone number, one of its digit forms."""
     document = search_document(mapping)
     words = text.split()[:_MAX_WORDS]
-    alternatives = [sa.and_(*(document.like(folded(sa.literal(_contains(word))), escape="\\")
-                              for word in words))]
-    alternatives += [document.like(_contains(form), escape="\\") for form in phone_digit_forms(text)]
+    alternatives = [sa.and_(*(document.like(folded(_pattern(word)), escape="\\") for word in words))]
+    alternatives += [document.like(_pattern(form), escape="\\") for form in phone_digit_forms(text)]
     return sa.or_(*alternatives)
+
+
+def _pattern(text):
+    """The LIKE pattern that finds ``text``, written into the statement: PostgreSQL then plans
+    each search with its own words (a prepared statement's generic plan, blind to them, walked
+    every contact of the account for a word that no contact has: 1.8 s at a million)."""
+    return sa.literal(_contains(text), sa.Text, literal_execute=True)
 
 
 def _postgresql_sql(expression):

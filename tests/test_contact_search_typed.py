@@ -232,3 +232,24 @@ def test_a_hosts_table_gets_the_indexes_the_docs_print(database_url):
             migrate.downgrade(host_db.engine, "base")
             host_db.drop_all()
             host_db.engine.dispose()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("o'brien", ["Seán O'Brien"]),
+    ("O’Brien", ["Seán O'Brien"]),         # a typographic apostrophe is an apostrophe
+    ("back\\slash", ["Back\\slash"]),
+    ("'; DROP TABLE segments_contact; --", []),
+    ("100%", ["Sale 100%"]),
+    ("%", ["Sale 100%"]),
+    ("_", []),
+])
+def test_quotes_and_wildcards_are_plain_characters(state, account, text, expected):
+    """The search's words are written into the statement as literals: quotes, backslashes, % and
+    _ are searched as themselves and never change the statement."""
+    db.session.execute(sa.insert(Contact), [
+        {"account_id": account[0], "first_name": first, "last_name": last}
+        for first, last in (("Seán", "O'Brien"), ("Back\\slash", ""), ("Sale", "100%"), ("Plain", "Name"))])
+    db.session.commit()
+    rows = list_contacts(db.session, state.contacts, account[0], ContactFilter(search=text), limit=10)
+    assert [f"{row['first_name']} {row['last_name']}".strip() for row in rows] == expected
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Contact)).scalar_one() == 4

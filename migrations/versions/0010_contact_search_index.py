@@ -38,9 +38,10 @@ depends_on = None
 
 log = logging.getLogger('alembic.runtime.migration')
 
-#: Letters NFKD leaves whole, lower and upper case, and what they fold to.
+#: Letters NFKD leaves whole, lower and upper case, and what they fold to; typographic apostrophes
+#: fold to ' (written doubled: the table goes into a SQL string).
 _UNDECOMPOSED = [('ł', 'l'), ('Ł', 'l'), ('ø', 'o'), ('Ø', 'o'), ('đ', 'd'), ('Đ', 'd'), ('ħ', 'h'), ('Ħ', 'h'),
-                 ('ı', 'i'), ('ŧ', 't'), ('Ŧ', 't'), ('ð', 'd'), ('Ð', 'd')]
+                 ('ı', 'i'), ('ŧ', 't'), ('Ŧ', 't'), ('ð', 'd'), ('Ð', 'd'), ('’', "''"), ('‘', "''")]
 _LIGATURES = [('ß', 'ss'), ('ẞ', 'ss'), ('æ', 'ae'), ('Æ', 'ae'), ('œ', 'oe'), ('Œ', 'oe'), ('þ', 'th'), ('Þ', 'th')]
 
 SEARCH_INDEX = (
