@@ -160,7 +160,9 @@ def test_a_killed_work_horse_is_retried_and_the_import_resumes(
 
 def test_imports_of_two_accounts_run_side_by_side(workers, scope_for, make_account, account):
     other_account, other = second_scope(make_account, scope_for)
-    workers(2)
+    # Each batch pauses a little, so that an import lasts longer than a worker takes to pick up
+    # the other account's import even on a busy machine.
+    workers(2, SLOW_BATCH_SECONDS=0.3)
     started = []
     for scope, prefix in ((scope_for(), "415555"), (other, "415556")):
         rows = [row(f"P{i}", "Doe", mobile=f"{prefix}{i:04d}") for i in range(60)]
