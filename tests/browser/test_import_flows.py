@@ -49,7 +49,7 @@ def open_import_form(page, base_url, role="consultant"):
 def watch_progress(page):
     """Follow the import page until it shows the result; return the progress values seen."""
     seen = []
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180  # a deadline for a busy machine, not a wait
     while time.monotonic() < deadline:
         try:
             if page.locator("#import-result").count():
