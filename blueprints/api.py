@@ -101,7 +101,7 @@ def init_api(app, state):
 def _scope():
     """The service scope of the current request's actor (401 if the host reports nobody)."""
     state = get_state()
-    return state.scope(state.current_actor())
+    return state.scope(state.current_actor(), via="api")
 
 
 def _page_size(value):

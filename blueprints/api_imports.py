@@ -199,7 +199,7 @@ class ImportSummarySchema(ImportCountsSchema):
 
 def _scope():
     state = get_state()
-    return state.scope(state.current_actor())
+    return state.scope(state.current_actor(), via="api")
 
 
 @imports_blp.url_value_preprocessor

@@ -15,7 +15,7 @@ FORM_REDISPLAY = {}
 def current_scope():
     """The service scope of the signed-in user (raises ``NotAuthenticated`` when nobody is)."""
     state = get_state()
-    return state.scope(state.current_actor())
+    return state.scope(state.current_actor(), via="page")
 
 
 def say(message, level="success"):

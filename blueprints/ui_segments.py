@@ -8,10 +8,12 @@ when done, or the error's ``code``, ``field`` and translated ``message``, which 
 where the user is.
 """
 
+from dataclasses import replace
+
 from flask import jsonify, redirect, request, url_for
 
 from contact_segments import segments
-from contact_segments.contact_query import list_contacts
+from contact_segments.contact_query import list_contacts, missing_segments
 from contact_segments.errors import NotFound, SegmentsError
 from contact_segments.names import NAME_MAX_LENGTH
 
@@ -65,6 +67,8 @@ def _find(scope, segment_id):
 
 def _render_new(scope, values, error=None, status=200):
     list_filter = ListFilter.from_values(values)
+    if missing_segments(scope.session, scope.account_id, list_filter.contact_filter()):
+        list_filter = replace(list_filter, segment=None)
     ticked = Selection.from_form(values).contact_ids if hasattr(values, "getlist") else ()
     size = page_size()
     after = int_or_none(values.get("after"))

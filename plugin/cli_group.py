@@ -110,7 +110,7 @@ def account_command(name, **options):
         def callback(account_id, as_json, **kwargs):
             """Build the account's scope and run the command (help: ``function``'s docstring)."""
             state = current_app.extensions["segments"]
-            return function(state.scope(Actor.system(account_id)), as_json, **kwargs)
+            return function(state.scope(Actor.system(account_id), via="cli"), as_json, **kwargs)
 
         callback.__doc__ = function.__doc__
         callback.__click_params__ = getattr(callback, "__click_params__", []) + getattr(

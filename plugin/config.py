@@ -75,6 +75,12 @@ DEFAULTS = {
     # Seconds an import's lead (the worker carrying it) is trusted without renewing its lease; it
     # renews it every third of this. A lapsed lease is taken over by a live worker.
     "SEGMENTS_IMPORT_LEASE_SECONDS": 30,
+    # Retention (applied by `flask segments purge`, which a host schedules): days an import can
+    # be undone (its before-images are kept that long), days a deleted segment can be restored,
+    # and days the history of changes is kept.
+    "SEGMENTS_UNDO_DAYS": 30,
+    "SEGMENTS_DELETED_SEGMENT_DAYS": 30,
+    "SEGMENTS_HISTORY_DAYS": 365,
 }
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from .contact_search import search_clause, search_text
 from .imports.models import CREATED, UPDATED, ImportRow
-from .models import Membership
+from .models import Membership, Segment
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,17 @@ class ContactFilter:
     import_id: int | None = None
 
 
+def missing_segments(session, account_id, contact_filter):
+    """The segment ids of ``contact_filter`` that are not segments of the account (deleted, or
+    never its own), sorted; a filter on them must not be run."""
+    wanted = set(contact_filter.segment_ids)
+    if not wanted:
+        return []
+    found = set(session.execute(sa.select(Segment.id).where(
+        Segment.account_id == account_id, Segment.id.in_(sorted(wanted)))).scalars())
+    return sorted(wanted - found)
+
+
 def where_clauses(mapping, account_id, contact_filter):
     """Return the WHERE clauses that select ``contact_filter``'s contacts in ``account_id``."""
     clauses = [mapping.in_account(account_id)]
@@ -32,6 +43,8 @@ def where_clauses(mapping, account_id, contact_filter):
     if search:
         clauses.append(search_clause(mapping, search))
     if contact_filter.segment_ids:
+        # The ids must be the account's segments (see missing_segments): a deleted segment
+        # keeps its memberships until it is purged, but has no members.
         clauses.append(
             sa.exists().where(
                 Membership.contact_id == mapping.col("id"),

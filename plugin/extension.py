@@ -41,9 +41,10 @@ class SegmentsState:
             self._launcher = choose_launcher(self.config)
         return self._launcher
 
-    def scope(self, actor, session=None):
-        """Return a :class:`~contact_segments.scope.Scope` for ``actor`` (on ``db.session``)."""
-        return Scope(state=self, session=session or self.db.session, actor=actor)
+    def scope(self, actor, session=None, via="host"):
+        """Return a :class:`~contact_segments.scope.Scope` for ``actor`` (on ``db.session``)
+        reached ``via`` "page", "api", "cli" or "host" (recorded in history)."""
+        return Scope(state=self, session=session or self.db.session, actor=actor, via=via)
 
     def current_actor(self):
         """Ask the host (hook ``segments_current_actor``) who is acting; raise 401 if nobody."""

@@ -1,12 +1,17 @@
 """Forgetting contacts: the one call a host makes when it deletes customers.
 
-The plugin keeps contact ids in three places (:data:`CONTACT_ID_COLUMNS`); nothing else it stores
+The plugin keeps contact ids in the places of :data:`CONTACT_ID_COLUMNS`; nothing else it stores
 holds a contact id:
 
-* ``segments_membership.contact_id``: the contact's memberships are **deleted** and the
-  ``member_count`` of each segment they were in goes down by as many;
-* ``segments_import_row.contact_id``: set to **NULL** (the row's line and outcome stay in the
-  import's report; it just no longer names the contact);
+* ``segments_membership.contact_id``: the contact's memberships are **deleted** (those of
+  deleted segments too) and the ``member_count`` of each segment they were in goes down by as
+  many; the segments' activity counts them as removed by a "contacts forgotten" change, which
+  names no contact;
+* ``segments_membership_removal.contact_id`` and ``segments_undo_conflict.contact_id``: the
+  contact's history, **deleted**;
+* ``segments_import_row.contact_id``: set to **NULL**, and the field values the row changed
+  (``changes``) with it (the row's line and outcome stay in the import's report; it just no
+  longer names the contact);
 * ``segments_contact.id``: the contact row itself is **deleted** when the plugin owns the contact
   table. When the host brought its own contact model, its rows are the host's to delete.
 
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from .history import recording
+from .history.models import CONTACTS_FORGOTTEN, DeletedSegment, MembershipRemoval, UndoConflict
 from .hooks.events import MembersRemoved
 from .ids import parse_ids
 from .imports.locks import lock_account_writes
@@ -33,6 +40,8 @@ from .sql import dialect_name
 #: Every column of the plugin's tables that holds a contact id (table, column).
 CONTACT_ID_COLUMNS = (
     ("segments_membership", "contact_id"),
+    ("segments_membership_removal", "contact_id"),
+    ("segments_undo_conflict", "contact_id"),
     ("segments_import_row", "contact_id"),
     ("segments_contact", "id"),
 )
@@ -43,6 +52,7 @@ _memberships = Membership.__table__
 _segments = Segment.__table__
 _import_rows = ImportRow.__table__
 _own_contacts = Contact.__table__
+_deleted_segments = DeletedSegment.__table__
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,7 @@ def settle_removed(scope, left):
     if not left:
         return ()
     session = scope.session
+    change = recording.begin(scope, CONTACTS_FORGOTTEN, params={"count": sum(map(len, left.values()))})
     for segment_id in sorted(left):
         session.execute(
             sa.update(_segments).where(_segments.c.id == segment_id)
@@ -145,6 +156,8 @@ def settle_removed(scope, left):
         .where(_segments.c.id.in_(sorted(left))).order_by(_segments.c.id)
     ).all()
     for row in rows:
+        recording.count_segment(session, change.id, scope.account_id, row.id, row.name,
+                                removed=len(left[row.id]))
         scope.announce("segments_members_removed", MembersRemoved(
             account_id=scope.account_id, segment_id=row.id, segment_name=row.name,
             count=len(left[row.id]), actor_user_id=scope.actor.user_id,
@@ -181,11 +194,20 @@ def forget_contacts(scope, contact_ids):
     for matching in _id_matchers(session, ids):
         for segment_id, members in delete_memberships(scope, matching(_memberships.c.contact_id)).items():
             left[segment_id].extend(members)
+        # The memberships of the account's deleted segments, and the contacts' history.
+        session.execute(sa.delete(_memberships).where(
+            _memberships.c.segment_id.in_(
+                sa.select(_deleted_segments.c.id).where(_deleted_segments.c.account_id == scope.account_id)),
+            matching(_memberships.c.contact_id)))
+        for table in (MembershipRemoval.__table__, UndoConflict.__table__):
+            session.execute(sa.delete(table).where(
+                matching(table.c.contact_id),
+                table.c.change_id.in_(recording.account_change_ids(scope.account_id))))
         cleared += session.execute(
             sa.update(_import_rows)
             .where(_import_rows.c.import_id.in_(account_import_ids(scope.account_id)),
                    matching(_import_rows.c.contact_id))
-            .values(contact_id=None)
+            .values(contact_id=None, changes=None)
         ).rowcount
         if owns_contact_table(scope):
             deleted += session.execute(

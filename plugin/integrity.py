@@ -29,9 +29,11 @@ from .forget import (
 from .imports.locks import lock_account_writes
 from .imports.models import Import, ImportRow
 from .models import Membership, Segment
+from .history.models import DeletedSegment
 
 _memberships = Membership.__table__
 _segments = Segment.__table__
+_deleted_segments = DeletedSegment.__table__
 _import_rows = ImportRow.__table__
 _imports = Import.__table__
 
@@ -110,10 +112,17 @@ def _memberships_without_contact(session, contacts, account_id):
             for row in rows]
 
 
+def _without_segment():
+    """Clauses: the membership's segment is gone (neither a segment nor a deleted segment kept
+    for restoring)."""
+    return (~sa.exists().where(_segments.c.id == _memberships.c.segment_id),
+            ~sa.exists().where(_deleted_segments.c.id == _memberships.c.segment_id))
+
+
 def _memberships_without_segment(session):
     rows = session.execute(
         sa.select(_memberships.c.segment_id, sa.func.count().label("n"))
-        .where(~sa.exists().where(_segments.c.id == _memberships.c.segment_id))
+        .where(*_without_segment())
         .group_by(_memberships.c.segment_id).order_by(_memberships.c.segment_id)
     )
     return [{"segment_id": row.segment_id, "count": row.n} for row in rows]
@@ -144,7 +153,7 @@ def _find(session, contacts, account_id):
 
 def _repair_account(state, session, account_id):
     """Repair one account in its own transaction; return its report of what changed."""
-    scope = state.scope(Actor.system(account_id), session)
+    scope = state.scope(Actor.system(account_id), session, via="cli")
     scope.require("forget")
     contacts = state.contacts
     with scope.transaction():
@@ -174,7 +183,7 @@ def _repair_segmentless(session):
         if found:
             session.execute(sa.delete(_memberships).where(
                 _memberships.c.segment_id.in_([entry["segment_id"] for entry in found]),
-                ~sa.exists().where(_segments.c.id == _memberships.c.segment_id)))
+                *_without_segment()))
         session.commit()
     except BaseException:
         session.rollback()

@@ -3,7 +3,9 @@ the next: a job an older version enqueued in Redis names these paths).
 
 * ``contact_segments.jobs.run_import`` (``import_id``): the import's lead;
 * ``contact_segments.jobs.validate_part`` (``import_id``, ``seq``): a helper validating one part;
-* ``contact_segments.jobs.on_job_failure``: RQ's failure callback of both.
+* ``contact_segments.jobs.on_job_failure``: RQ's failure callback of both;
+* ``contact_segments.jobs.run_undo`` (``change_id``): the undo of an import
+  (:mod:`contact_segments.history.undo_jobs`).
 
 They live in :mod:`contact_segments.imports.rq_jobs`. How an import is launched (on RQ or in this
 process) is :mod:`contact_segments.imports.launcher`'s; the queue and its health are
@@ -12,6 +14,7 @@ process) is :mod:`contact_segments.imports.launcher`'s; the queue and its health
 against earlier versions (:func:`wait_for_background_imports` is documented).
 """
 
+from .history.undo_jobs import run_undo_job as run_undo
 from .imports.inprocess import run_in_process, wait_for_background_imports
 from .imports.launcher import resume_import
 from .imports.queue import (
@@ -23,7 +26,7 @@ from .imports.rq_jobs import job_app, job_context, on_job_failure, run_import, v
 __all__ = [
     "REDIS_CONNECT_TIMEOUT", "QueueHealth", "QueueUnavailable", "check_queue", "enqueue_lead",
     "job_app", "job_context", "launch", "new_job_id", "on_job_failure", "queue", "queue_health",
-    "redis_url", "resume_import", "run_import", "run_in_process", "run_worker", "validate_part",
+    "redis_url", "resume_import", "run_import", "run_in_process", "run_undo", "run_worker", "validate_part",
     "wait_for_background_imports",
 ]
 

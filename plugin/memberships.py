@@ -10,6 +10,8 @@ the segment is never added twice.
 from . import segments
 from .contact_query import ContactFilter, list_contacts
 from .errors import InvalidInput
+from .history import recording
+from .history.models import MEMBERS_ADDED, MEMBERS_REMOVED
 from .hooks.events import MembersAdded, MembersRemoved
 from .membership_rows import delete_members, insert_members
 
@@ -36,14 +38,16 @@ def _require_selection(contact_ids, contact_filter):
         raise InvalidInput("Choose the contacts: give contact ids or a filter.", field="contact_ids")
 
 
-def _change_members(scope, segment_id, contact_ids, contact_filter, write, hook_name, event_class):
-    """Check the actor and the selection, lock the segment, ``write`` its member rows and
-    announce the change; return how many members joined or left."""
+def _change_members(scope, segment_id, contact_ids, contact_filter, write, action, hook_name, event_class):
+    """Check the actor and the selection, lock the segment, ``write`` its member rows (history
+    ``action``) and announce the change; return how many members joined or left."""
     scope.require("assign")
     _require_selection(contact_ids, contact_filter)
     with scope.transaction():
         segment = segments.get_for_update(scope, segment_id)
-        count = write(scope, segment, contact_ids, contact_filter)
+        change = recording.begin(scope, action)
+        count = write(scope, segment, change.id, contact_ids, contact_filter)
+        change.params = {"count": count}
         _announce_change(scope, hook_name, event_class, segment, count, contact_ids, contact_filter)
     return count
 
@@ -55,13 +59,13 @@ def add_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     raise :class:`NotFound` and nothing is added.
     """
     return _change_members(scope, segment_id, contact_ids, contact_filter, insert_members,
-                           "segments_members_added", MembersAdded)
+                           MEMBERS_ADDED, "segments_members_added", MembersAdded)
 
 
 def remove_contacts(scope, segment_id, contact_ids=(), contact_filter=None):
     """Remove contacts from the account's segment ``segment_id``; return how many left it."""
     return _change_members(scope, segment_id, contact_ids, contact_filter, delete_members,
-                           "segments_members_removed", MembersRemoved)
+                           MEMBERS_REMOVED, "segments_members_removed", MembersRemoved)
 
 
 def list_members(scope, segment_id, *, after_id=None, limit=50, search=""):

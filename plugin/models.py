@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .history import models as history_models  # noqa: F401  (the history tables, on the same metadata)
 from .imports import models as import_models  # noqa: F401  (the import tables, on the same metadata)
 from .model_base import (  # noqa: F401  (re-exported: hosts and migrations read them here)
     NAMING_CONVENTION, TABLE_PREFIX, VERSION_TABLE, Base, BigId, metadata, utcnow,
@@ -26,6 +27,9 @@ class Segment(Base):
         sa.UniqueConstraint("account_id", "skeleton_key"),
         sa.UniqueConstraint("account_id", "caseless_skeleton_key"),
         sa.Index("ix_segments_segment_account_search", "account_id", "search_key"),
+        # SQLite: ids are never reused, so a new segment never takes the id (and the memberships)
+        # of a deleted one kept for restoring (migration 0013_history).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -66,6 +70,9 @@ class Membership(Base):
     created_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     )
+    # The change that made it (contact_segments.history; NULL on memberships made before
+    # migration 0013_history).
+    change_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 #: Percent of each page of ``segments_contact`` filled by inserts on PostgreSQL (the rest is

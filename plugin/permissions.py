@@ -12,6 +12,8 @@ import        yes         yes      yes
 rename        no          yes      yes
 delete        no          yes      yes
 forget        no          yes      yes
+undo          no          yes      yes
+restore       no          yes      yes
 ============  ==========  =======  =====
 
 A host replaces it by implementing the ``segments_authorize`` hook: returning ``True`` or
@@ -20,7 +22,7 @@ A host replaces it by implementing the ``segments_authorize`` hook: returning ``
 
 from .errors import PermissionDenied
 
-ACTIONS = ("view", "create", "assign", "import", "rename", "delete", "forget")
+ACTIONS = ("view", "create", "assign", "import", "rename", "delete", "forget", "undo", "restore")
 
 DEFAULT_POLICY = {
     "consultant": {"view", "create", "assign", "import"},
@@ -36,6 +38,8 @@ ACTION_DESCRIPTIONS = {
     "rename": "rename segments",
     "delete": "delete segments",
     "forget": "forget contacts (remove them from every segment and import)",
+    "undo": "undo imports",
+    "restore": "restore deleted segments",
 }
 
 

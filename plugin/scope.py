@@ -19,6 +19,9 @@ class Scope:
     state: object  # contact_segments.extension.SegmentsState
     session: object  # sqlalchemy.orm.Session
     actor: Actor
+    #: How the actor reached the service, as history records it: "page", "api", "cli" or
+    #: "host" (a host calling the services itself).
+    via: str = "host"
 
     @property
     def account_id(self):

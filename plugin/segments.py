@@ -16,9 +16,11 @@ from .audience import SegmentSummary
 from .contact_query import ContactFilter
 from .errors import Conflict, InvalidInput, NotFound, Vetoed
 from .ids import is_valid_id
+from .history import recording
+from .history.models import SEGMENT_CREATED, SEGMENT_DELETED, SEGMENT_RENAMED, DeletedSegment
 from .membership_rows import insert_members
 from .hooks.events import SegmentCreated, SegmentDeleted, SegmentRenamed
-from .models import Membership, Segment
+from .models import Segment
 from .names import (
     KEY_MAX_LENGTH, NAME_MAX_LENGTH, clean_segment_name, confusable_keys, search_key, segment_name_key,
 )
@@ -168,9 +170,12 @@ def create(scope, name, contact_ids=(), contact_filter=None):
         )
         session.add(segment)
         _flush_name(scope, name)
+        change = recording.begin(scope, SEGMENT_CREATED)
         added = 0
         if contact_ids or contact_filter is not None:
-            added = insert_members(scope, segment, contact_ids, contact_filter)
+            added = insert_members(scope, segment, change.id, contact_ids, contact_filter)
+        else:
+            recording.count_segment(session, change.id, scope.account_id, segment.id, segment.name)
         scope.announce("segments_segment_created", SegmentCreated(
             account_id=scope.account_id, segment_id=segment.id, name=segment.name,
             member_count=added, actor_user_id=scope.actor.user_id,
@@ -195,6 +200,8 @@ def rename(scope, segment_id, new_name):
             setattr(segment, column, value)
         _flush_name(scope, new_name, except_id=segment.id)
         if old_name != new_name:
+            change = recording.begin(scope, SEGMENT_RENAMED, params={"old_name": old_name, "new_name": new_name})
+            recording.count_segment(scope.session, change.id, scope.account_id, segment.id, new_name)
             scope.announce("segments_segment_renamed", SegmentRenamed(
                 account_id=scope.account_id, segment_id=segment.id, old_name=old_name,
                 new_name=new_name, actor_user_id=scope.actor.user_id,
@@ -203,10 +210,13 @@ def rename(scope, segment_id, new_name):
 
 
 def delete(scope, segment_id):
-    """Delete the account's segment ``segment_id`` and all its memberships.
+    """Delete the account's segment ``segment_id``: at once no contact is in it any more.
 
     Host implementations of ``segments_before_delete`` may veto (:class:`Vetoed`, nothing
-    changes). Returns the number of contacts that lost the segment.
+    changes). Returns the number of contacts that lost the segment. The segment and its
+    memberships are kept apart for ``SEGMENTS_DELETED_SEGMENT_DAYS`` days, during which a
+    manager can restore it (:mod:`contact_segments.history.deleted`); its memberships are read
+    by nothing else meanwhile.
     """
     scope.require("delete")
     session = scope.session
@@ -220,16 +230,32 @@ def delete(scope, segment_id):
         ]
         if vetoes:
             raise Vetoed(f'The segment "{segment.name}" cannot be deleted: {"; ".join(vetoes)}')
-        removed = session.execute(
-            sa.delete(Membership).where(Membership.segment_id == segment.id)
-        ).rowcount
-        name = segment.name
+        removed, name = segment.member_count, segment.name
+        change = recording.begin(scope, SEGMENT_DELETED, params={"count": removed})
+        recording.count_segment(session, change.id, scope.account_id, segment.id, name, removed=removed)
+        session.add(DeletedSegment(
+            id=segment.id, account_id=scope.account_id, name=name, member_count=removed,
+            created_by=segment.created_by, created_at=segment.created_at, change_id=change.id,
+        ))
         session.execute(sa.delete(Segment).where(Segment.id == segment.id))
         scope.announce("segments_segment_deleted", SegmentDeleted(
             account_id=scope.account_id, segment_id=segment.id, name=name,
             member_count=removed, actor_user_id=scope.actor.user_id,
         ))
     return removed
+
+
+def restore_row(scope, deleted, name):
+    """Put the row of ``deleted`` (a :class:`~contact_segments.history.models.DeletedSegment`)
+    back as a segment named ``name`` (validated), keeping its id, so that its memberships are
+    its members again; return it (no commit). Raises :class:`Conflict` when the name is, or looks
+    like, another segment's."""
+    _ensure_name_free(scope, name)
+    segment = Segment(id=deleted.id, account_id=scope.account_id, **name_columns(name), member_count=0,
+                      created_by=deleted.created_by, created_at=deleted.created_at)
+    scope.session.add(segment)
+    _flush_name(scope, name)
+    return segment
 
 
 def list_segments(scope, search="", page=1, per_page=50):

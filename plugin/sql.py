@@ -12,3 +12,14 @@ def insert_ignoring_duplicates(session, table):
 def dialect_name(session):
     """Return the name of the database dialect behind ``session`` ("postgresql", "sqlite")."""
     return session.get_bind().dialect.name
+
+
+def insert_adding_on_conflict(session, table, key_columns, added_columns):
+    """Return an INSERT into ``table`` that, when a row with the same ``key_columns`` exists,
+    adds the new row's ``added_columns`` to it instead (a running total)."""
+    module = postgresql if dialect_name(session) == "postgresql" else sqlite
+    insert = module.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=list(key_columns),
+        set_={name: table.c[name] + insert.excluded[name] for name in added_columns},
+    )

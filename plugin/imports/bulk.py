@@ -230,35 +230,30 @@ def update_by_key(session, table, key_column, columns, rows, constants=None, whe
     ])
 
 
-def delete_pairs(session, table, group_column, member_column, pairs):
+def delete_pairs(session, table, group_column, member_column, pairs, returning=()):
     """Delete the rows of ``table`` whose (``group_column``, ``member_column``) is one of
-    ``pairs``; return ``{group value: rows deleted}``."""
-    deleted = {}
+    ``pairs``; return the deleted rows as tuples (group value, member value, then the values of
+    the ``returning`` column names)."""
     if not pairs:
-        return deleted
+        return []
+    group, member = table.c[group_column], table.c[member_column]
+    columns = (group, member, *(table.c[name] for name in returning))
     if _is_postgres(session):
         stage = _stage(session, _target_columns(table, [group_column, member_column]), pairs)
-        group, member = table.c[group_column], table.c[member_column]
         members = _key_array(sorted({pair[1] for pair in pairs}), member.type)
-        for (value,) in session.execute(
-                sa.delete(table).where(group == stage.c[group_column], member == stage.c[member_column],
-                                       member == sa.any_(members))  # see update_by_key
-                .returning(group)):
-            deleted[value] = deleted.get(value, 0) + 1
-        return deleted
+        return [tuple(row) for row in session.execute(
+            sa.delete(table).where(group == stage.c[group_column], member == stage.c[member_column],
+                                   member == sa.any_(members))  # see update_by_key
+            .returning(*columns))]
     members = {}
-    for group_value, member in pairs:
-        members.setdefault(group_value, []).append(member)
+    for group_value, member_value in pairs:
+        members.setdefault(group_value, []).append(member_value)
+    deleted = []
     for group_value, values in members.items():
-        count = 0
         for start in range(0, len(values), SQLITE_CHUNK):
-            count += session.execute(
-                sa.delete(table).where(table.c[group_column] == group_value,
-                                       table.c[member_column].in_(values[start:start + SQLITE_CHUNK]))
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        if count:
-            deleted[group_value] = count
+            deleted += [tuple(row) for row in session.execute(
+                sa.delete(table).where(group == group_value, member.in_(values[start:start + SQLITE_CHUNK]))
+                .returning(*columns).execution_options(synchronize_session=False))]
     return deleted
 
 

@@ -110,7 +110,7 @@ def import_resume_command(import_id, enqueue, as_json):
     imp = state.db.session.get(Import, import_id)
     if imp is None:
         raise InvalidInput(f"There is no import with id {import_id}.")
-    scope = state.scope(Actor.system(imp.account_id))
+    scope = state.scope(Actor.system(imp.account_id), via="cli")
     retention.ensure_file_kept(state.db.session, imp)
     resume_import(state, import_id, wait=not enqueue)
     if enqueue:

@@ -63,11 +63,12 @@ def load_contacts(session, contacts, account_id, import_id, rows, decisions):
         decisions.by_id[contact_id].lines.append(line)
 
 
-def apply_batch(session, contacts, account_id, import_id, replace, rows, segments):
+def apply_batch(session, contacts, account_id, import_id, replace, rows, segments, change_id=None):
     """Match and apply one batch of :class:`~contact_segments.imports.storage.RowRecord`.
 
     ``contacts``: the :class:`~contact_segments.contacts.ContactMapping`; ``segments``: the
-    account's :class:`SegmentIndex`; ``replace``: the "Replace existing segment data" option.
+    account's :class:`SegmentIndex`; ``replace``: the "Replace existing segment data" option;
+    ``change_id``: the import's history change (``None`` for a dry run).
     Writes contacts, memberships, member counts, row outcomes and unknown segment names through
     ``session`` without committing, and returns a :class:`BatchOutcome`. The caller must hold the
     account's write lock (:func:`contact_segments.imports.locks.lock_for_writing`). Raises
@@ -78,4 +79,4 @@ def apply_batch(session, contacts, account_id, import_id, replace, rows, segment
     decide = decisions.decide
     for row in rows:
         decide(row)
-    return BatchOutcome(write_batch(session, contacts, account_id, import_id, decisions))
+    return BatchOutcome(write_batch(session, contacts, account_id, import_id, decisions, change_id))

@@ -62,12 +62,18 @@ class _Background:
             return set(self.pending)
 
 
-def run_in_background(app, import_id, force=False):
-    """Run import ``import_id`` of ``app`` in the app's background thread (one import at a time)."""
+def submit_in_background(app, function, *args):
+    """Run ``function(app, *args)`` in the app's background thread, after the work already there
+    (imports and undos run one at a time)."""
     background = app.extensions.get(_EXECUTOR_KEY)
     if background is None:
         background = app.extensions[_EXECUTOR_KEY] = _Background()
-    background.submit(_run_in_thread, app, import_id, force)
+    background.submit(function, app, *args)
+
+
+def run_in_background(app, import_id, force=False):
+    """Run import ``import_id`` of ``app`` in the app's background thread (one import at a time)."""
+    submit_in_background(app, _run_in_thread, import_id, force)
 
 
 def wait_for_background_imports(app, timeout=None):

@@ -104,6 +104,10 @@ class Import(Base):
     # 0011_message_params; NULL before it: the English message is shown).
     error_params: Mapped[dict | None] = mapped_column(sa.JSON)
     job_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The history change the import is (its memberships name it), and the undo of it when it
+    # was undone (migration 0013_history; NULL on imports made before it: they cannot be undone).
+    change_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    undo_change_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The lead carrying it (an RQ job id, or a process) and until when it is known to be alive
     # (migration 0008_import_lease; see contact_segments.imports.lease).
     lease_owner: Mapped[str | None] = mapped_column(sa.String(128))
@@ -184,6 +188,9 @@ class ImportRow(Base):
     contact_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     codes: Mapped[str | None] = mapped_column(sa.String(400))
     issues: Mapped[list | None] = mapped_column(sa.JSON)
+    # The contact fields the row's batch changed, {field: [before, after]} (on the first line of
+    # the contact in the batch), what an undo puts back (migration 0013_history).
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class ImportUnknownSegment(Base):

@@ -259,7 +259,7 @@ def _drive_locked(state, import_id, job_meta):
         batch = cache[seq][start:start + imp.batch_size]
         try:
             outcome = apply_batch(session, state.contacts, imp.account_id, imp.id, imp.replace, batch,
-                                  SegmentIndex.load(session, imp.account_id))
+                                  SegmentIndex.load(session, imp.account_id), imp.change_id)
         except RaceLost:
             session.rollback()
             races += 1

@@ -7,6 +7,7 @@ import is "not found").
 import sqlalchemy as sa
 
 from ..errors import Conflict, InvalidInput, NotFound
+from ..history import recording
 from . import lifecycle
 from .columns import check_replace
 from .errors import FileRefused
@@ -53,6 +54,7 @@ def create_import(scope, stream, filename, *, replace=False, dry_run=False, chec
     try:
         session.add(imp)
         session.flush()
+        imp.change_id = recording.begin_import(scope, imp.id).id
         imp.file_size = store_file(session, imp.id, stream, config["SEGMENTS_IMPORT_MAX_FILE_BYTES"])
         session.commit()
     except BaseException:

@@ -11,12 +11,13 @@ from collections import Counter
 
 import sqlalchemy as sa
 
+from ..history.recording import count_segment, keep_removals
 from ..membership_rows import adjust_member_count
 from ..models import Membership, Segment, utcnow
 from . import bulk
 from .models import CREATED, ROW_FAILED, UNCHANGED, UPDATED, ImportRow, ImportUnknownSegment
 
-_OUTCOME_COLUMNS = ("line", "outcome", "contact_id", "codes", "issues")
+_OUTCOME_COLUMNS = ("line", "outcome", "contact_id", "codes", "issues", "changes")
 _UNKNOWN_COLUMNS = ("name_key", "line", "name", "suggestion")
 
 
@@ -37,18 +38,21 @@ def _values_getter(fields):
     return operator.itemgetter(*fields)
 
 
-def write_batch(session, contacts, account_id, import_id, decisions):
+def write_batch(session, contacts, account_id, import_id, decisions, change_id=None):
     """Apply ``decisions`` (a :class:`~contact_segments.imports.decision.BatchDecisions`) through
     ``session`` without committing; return the counters to add to the import. ``contacts``: the
-    :class:`~contact_segments.contacts.ContactMapping`. Raises :class:`RaceLost`."""
-    return _BatchWriter(session, contacts, account_id, import_id, decisions).write()
+    :class:`~contact_segments.contacts.ContactMapping`; ``change_id``: the import's history
+    change (``None``: a dry run, which keeps no history). Raises :class:`RaceLost`."""
+    return _BatchWriter(session, contacts, account_id, import_id, decisions, change_id).write()
 
 
 class _BatchWriter:
     """The statements of one batch's write step."""
 
-    def __init__(self, session, contacts, account_id, import_id, decisions):
+    def __init__(self, session, contacts, account_id, import_id, decisions, change_id):
         self.session = session
+        self.change_id = change_id
+        self.segment_names = {ref.id: ref.name for ref in decisions.segments.by_key.values()}
         self.contacts = contacts
         self.account_id = account_id
         self.import_id = import_id
@@ -66,18 +70,20 @@ class _BatchWriter:
         counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED, ROW_FAILED), 0)
         warned = warnings = issues_total = 0
         rows = []
+        changed = self._changed_fields()
         for line, outcome, contact, issues in self.outcomes:
             counts[outcome] += 1
             contact_id = contact.id if contact is not None else None
+            changes = changed.pop(contact_id, None) if outcome == UPDATED else None
             if issues:
                 row_warnings = sum(issue[0] == "warning" for issue in issues)
                 warned += row_warnings > 0
                 warnings += row_warnings
                 issues_total += len(issues)
                 codes = " ".join(dict.fromkeys(issue[2] for issue in issues))[:400]
-                rows.append((line, outcome, contact_id, codes, issues))
+                rows.append((line, outcome, contact_id, codes, issues, changes))
             else:
-                rows.append((line, outcome, contact_id, None, None))
+                rows.append((line, outcome, contact_id, None, None, changes))
         constants = {"import_id": self.import_id}
         bulk.insert_rows(self.session, ImportRow.__table__, _OUTCOME_COLUMNS, rows, constants)
         unknown = [(key[:400], line, name[:400], suggestion) for key, line, name, suggestion in self.unknown]
@@ -85,6 +91,17 @@ class _BatchWriter:
         return {**counts, "warned": warned, "memberships_added": added, "memberships_removed": removed,
                 "contacts_losing_memberships": losing,
                 "errors_total": issues_total - warnings, "warnings_total": warnings}
+
+    def _changed_fields(self):
+        """``{contact id: {field: [before, after]}}`` of the stored contacts this batch changes
+        (kept on the first row of each, for an undo)."""
+        changed = {}
+        for contact in self.by_id.values():
+            if not contact.new and contact.values != contact.original_values:
+                before = contact.original_values
+                changed[contact.id] = {name: [before.get(name), value] for name, value in contact.values.items()
+                                       if value != before.get(name)}
+        return changed
 
     def _stamp(self):
         contacts = self.contacts
@@ -151,13 +168,22 @@ class _BatchWriter:
                     to_remove.append((segment_id, contact.id))
         self._lock_segments({segment_id for segment_id, _ in to_add + to_add_new})
         columns = ["segment_id", "contact_id"]
+        made_by = {"change_id": self.change_id}
         joined = Counter(segment_id for (segment_id,) in bulk.insert_returning(
-            self.session, Membership.__table__, columns, to_add, [Membership.segment_id]))
-        bulk.insert_rows(self.session, Membership.__table__, columns, to_add_new)
+            self.session, Membership.__table__, columns, to_add, [Membership.segment_id], made_by))
+        bulk.insert_rows(self.session, Membership.__table__, columns, to_add_new, made_by)
         joined.update(segment_id for segment_id, _ in to_add_new)
-        left = bulk.delete_pairs(self.session, Membership.__table__, *columns, to_remove)
+        removed = bulk.delete_pairs(self.session, Membership.__table__, *columns, to_remove,
+                                    returning=("change_id", "created_at"))
+        left = Counter(row[0] for row in removed)
         for segment_id in sorted({*joined, *left}):
             adjust_member_count(self.session, segment_id, joined.get(segment_id, 0) - left.get(segment_id, 0))
+        if self.change_id is not None:
+            keep_removals(self.session, self.change_id, removed)
+            for segment_id in sorted({*joined, *left}):
+                count_segment(self.session, self.change_id, self.account_id, segment_id,
+                              self.segment_names.get(segment_id, ""),
+                              added=joined.get(segment_id, 0), removed=left.get(segment_id, 0))
         return sum(joined.values()), sum(left.values()), len({contact_id for _, contact_id in to_remove})
 
     def _lock_segments(self, segment_ids):

@@ -1,0 +1,52 @@
+"""Where the undo of an import runs: to its end in this process (the CLI's default), in the app's
+background thread (no Redis: the embedded default), or as the RQ job
+``contact_segments.jobs.run_undo`` on the import queue (retried like an import's lead; each run
+resumes from the undo's stored progress)."""
+
+from flask import current_app
+
+from ..imports.inprocess import submit_in_background
+from ..imports.queue import queue, redis_url, unreachable
+from .undo_steps import run_undo
+
+#: The RQ job's dotted path (stable: Redis may hold jobs an earlier version enqueued).
+JOB = "contact_segments.jobs.run_undo"
+
+
+def _run_in_thread(app, change_id):
+    with app.app_context():
+        try:
+            run_undo(app.extensions["segments"], change_id)
+        except Exception:  # recorded on the undo (failed) and logged by run_undo
+            pass
+
+
+def launch(state, change_id, *, wait=False):
+    """Run undo ``change_id``; return the RQ job id when it was enqueued, else ``None``."""
+    if wait:
+        run_undo(state, change_id)
+        return None
+    config = state.config
+    if not redis_url(config):
+        submit_in_background(current_app._get_current_object(), _run_in_thread, change_id)
+        return None
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    retries = int(config["SEGMENTS_IMPORT_RETRIES"])
+    try:
+        job = queue(config).enqueue(
+            JOB, change_id, job_timeout=config["SEGMENTS_JOB_TIMEOUT"],
+            result_ttl=config["SEGMENTS_JOB_RESULT_TTL"], failure_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
+            retry=Retry(max=retries) if retries else None, description=f"contact-segments undo {change_id}")
+    except RedisError as error:
+        raise unreachable(error) from error
+    return job.id
+
+
+def run_undo_job(change_id):
+    """RQ job: run undo ``change_id`` in the host app (:func:`.undo_steps.run_undo`)."""
+    from ..imports.rq_jobs import job_context
+
+    with job_context() as state:
+        run_undo(state, change_id)
