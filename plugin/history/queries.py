@@ -155,8 +155,10 @@ def contact_history(scope, contact_id, *, limit=50):
             actor=_actor(change) if change else None, import_id=change.import_id if change else None,
             import_filename=filename,
         ))
-    order = {SEGMENT_GONE: 2, REMOVED: 1, ADDED: 0}
-    entries.sort(key=lambda entry: (_timestamp(entry.at), entry.change_id or 0, order[entry.event]), reverse=True)
+    # Changes are numbered in the order they were made; within one (an import that moves a
+    # contact, an undo), its removals came first.
+    order = {SEGMENT_GONE: 2, ADDED: 1, REMOVED: 0}
+    entries.sort(key=lambda entry: (entry.change_id or 0, order[entry.event], _timestamp(entry.at)), reverse=True)
     return entries[:limit]
 
 

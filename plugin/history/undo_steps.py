@@ -69,8 +69,9 @@ class _Undo:
         if line is None:
             line = self.session.execute(sa.select(sa.func.min(ImportRow.line)).where(
                 ImportRow.import_id == self.imp.id, ImportRow.contact_id == contact_id)).scalar_one()
-        return self.session.execute(insert_ignoring_duplicates(self.session, UndoConflict.__table__).values(
-            change_id=self.change.id, contact_id=contact_id, item=item, line=line, kept=kept)).rowcount
+        return len(self.session.execute(insert_ignoring_duplicates(self.session, UndoConflict.__table__).values(
+            change_id=self.change.id, contact_id=contact_id, item=item, line=line, kept=kept)
+            .returning(UndoConflict.item)).all())
 
     def settle(self, counts, event_class, hook_name, contact_ids_by_segment):
         """Adjust member counts by ``counts`` ({segment: +n or -n}), add them to the segments'

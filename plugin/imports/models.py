@@ -190,7 +190,7 @@ class ImportRow(Base):
     issues: Mapped[list | None] = mapped_column(sa.JSON)
     # The contact fields the row's batch changed, {field: [before, after]} (on the first line of
     # the contact in the batch), what an undo puts back (migration 0013_history).
-    changes: Mapped[dict | None] = mapped_column(sa.JSON)
+    changes: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
 
 
 class ImportUnknownSegment(Base):
