@@ -17,7 +17,10 @@ segments, 2% bad rows), starts ``--workers`` ``flask segments worker`` processes
    baseline (target >= 1.5);
 3. an import of ROWS rows into that account, now holding about ROWS contacts, that updates half of
    them and creates the other half: rows/s and how much slower it is than (2) (target <= 1.2x);
-4. the peak RSS of every process (the workers, their work horses, this process; target < 300 MB).
+4. the undo of import (3) on the workers (its memberships removed and put back, its updated
+   contacts given their earlier values, its new contacts deleted): rows/s and its time against
+   the import's (target: no slower than the import);
+5. the peak RSS of every process (the workers, their work horses, this process; target < 300 MB).
 """
 
 import argparse
@@ -42,6 +45,7 @@ from generate_import_file import DEFAULT_SEGMENTS, write_import_file  # noqa: E4
 from contact_segments import Actor, segments  # noqa: E402
 from contact_segments.demo import create_app  # noqa: E402
 from contact_segments.demo.models import Account, db  # noqa: E402
+from contact_segments.history import undo  # noqa: E402
 from contact_segments.imports import service  # noqa: E402
 from contact_segments.imports.models import ENDED  # noqa: E402
 
@@ -189,6 +193,27 @@ def _import(app, account_id, path, label):
     return seconds, imp
 
 
+def _undo(app, account_id, imp):
+    """Undo import ``imp`` on the workers; return (seconds, its summary)."""
+    state = app.extensions["segments"]
+    scope = state.scope(Actor.system(account_id))
+    started = time.perf_counter()
+    change = undo.request(scope, imp.id)
+    undo.launch(state, change.id)
+    while True:
+        time.sleep(0.2)
+        state.db.session.expire_all()
+        result = undo.status(scope, imp.id)
+        state.db.session.commit()
+        if result["status"] in ("finished", "failed"):
+            break
+        if time.perf_counter() - started > 3600:
+            raise SystemExit(f"the undo of import {imp.id} did not end within an hour")
+    if result["status"] != "finished":
+        raise SystemExit(f"the undo of import {imp.id} failed")
+    return time.perf_counter() - started, result["summary"]
+
+
 def main(argv=None):
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -265,6 +290,9 @@ def main(argv=None):
                       f"{imp2.failed:,} failed)")
                 print(f"  {seconds2 / seconds1:.2f}x the time of the empty-account import "
                       "(target <= 1.2x)")
+                seconds3, summary = _undo(app, account_id, imp2)
+                print(f"undo of that import on the workers: {args.rows / seconds3:,.0f} rows/s ({seconds3:.1f} s; "
+                      f"{seconds3 / seconds2:.2f}x the import's time, target <= 1x): {summary}")
             memory.stop()
             print("\npeak RSS per process (target < 300 MB):")
             horses = [peak for role, peak in memory.peaks.values() if role == "work horse"]

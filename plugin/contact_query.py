@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .contact_search import search_clause, search_text
 from .imports.models import CREATED, UPDATED, ImportRow
 from .models import Membership, Segment
+from .sql import one_of
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def existing_contact_ids(session, mapping, account_id, contact_ids):
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         query = sa.select(mapping.col("id")).where(
-            mapping.in_account(account_id), mapping.col("id").in_(chunk)
+            mapping.in_account(account_id), one_of(session, mapping.col("id"), chunk)
         )
         found.update(session.execute(query).scalars())
     return found

@@ -1,5 +1,6 @@
 """Small SQL helpers that differ by database dialect (PostgreSQL, SQLite)."""
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -23,3 +24,15 @@ def insert_adding_on_conflict(session, table, key_columns, added_columns):
         index_elements=list(key_columns),
         set_={name: table.c[name] + insert.excluded[name] for name in added_columns},
     )
+
+
+def one_of(session, column, ids):
+    """A WHERE clause "``column`` is one of the integer ``ids``" that stays one short statement
+    however many ids there are: on PostgreSQL ``column = ANY('{1,2,...}'::bigint[])`` (a constant,
+    which PostgreSQL checks with a hash table), on SQLite ``column IN (...)`` (keep ``ids`` under
+    its limit of bound parameters, 32,766)."""
+    ids = sorted({int(value) for value in ids})
+    if dialect_name(session) != "postgresql":
+        return column.in_(ids)
+    literal = "'{" + ",".join(map(str, ids)) + "}'::bigint[]"
+    return column == sa.any_(sa.literal_column(literal, postgresql.ARRAY(sa.BigInteger)))

@@ -10,11 +10,8 @@ and :func:`remove_memberships` deletes membership rows while keeping each one as
 import sqlalchemy as sa
 
 from ..models import Membership
-from ..sql import insert_adding_on_conflict, insert_ignoring_duplicates
+from ..sql import insert_adding_on_conflict
 from .models import IMPORT, VIA_IMPORT, Change, ChangeSegment, MembershipRemoval
-
-#: Removal rows per INSERT.
-CHUNK = 2000
 
 _removals = MembershipRemoval.__table__
 
@@ -58,13 +55,11 @@ def remove_memberships(session, change_id, where):
 def keep_removals(session, change_id, removed):
     """Record ``removed`` rows ``(segment_id, contact_id, added_change_id, added_at)`` as removals
     by ``change_id`` (a pair removed twice by the same change keeps its first record)."""
-    insert = insert_ignoring_duplicates(session, _removals)
-    for start in range(0, len(removed), CHUNK):
-        session.execute(insert, [
-            {"change_id": change_id, "segment_id": row[0], "contact_id": row[1],
-             "added_change_id": row[2], "added_at": row[3]}
-            for row in removed[start:start + CHUNK]
-        ])
+    from ..imports import bulk
+
+    if removed:
+        bulk.insert_returning(session, _removals, ["segment_id", "contact_id", "added_change_id", "added_at"],
+                              [tuple(row) for row in removed], [_removals.c.change_id], {"change_id": change_id})
 
 
 def account_change_ids(account_id):

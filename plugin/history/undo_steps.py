@@ -30,7 +30,7 @@ from ..imports.locks import driver_lock, lock_account_writes
 from ..imports.models import CREATED, Import, ImportRow
 from ..membership_rows import adjust_member_count
 from ..models import Membership, Segment, utcnow
-from ..sql import insert_ignoring_duplicates
+from ..sql import insert_ignoring_duplicates, one_of
 from . import recording
 from .models import UNDO_FAILED, UNDO_FINISHED, UNDO_RUNNING, Change, MembershipRemoval, UndoConflict
 from .undo_notices import notify_undo_ended
@@ -101,7 +101,7 @@ class _Undo:
         contact_ids = sorted({row.contact_id for row in rows})
         live = sa.select(Segment.id).where(Segment.account_id == self.imp.account_id)
         removed = recording.remove_memberships(self.session, self.change.id, (
-            Membership.change_id == self.imp.change_id, Membership.contact_id.in_(contact_ids),
+            Membership.change_id == self.imp.change_id, one_of(self.session, Membership.contact_id, contact_ids),
             Membership.segment_id.in_(live)))
         by_segment = defaultdict(list)
         for segment_id, contact_id in removed:
@@ -128,7 +128,8 @@ class _Undo:
         present = existing_contact_ids(self.session, self.scope.contacts, self.imp.account_id, contact_ids)
         later = {tuple(row) for row in self.session.execute(
             sa.select(MembershipRemoval.segment_id, MembershipRemoval.contact_id).where(
-                MembershipRemoval.contact_id.in_(contact_ids), MembershipRemoval.change_id > self.imp.change_id,
+                one_of(self.session, MembershipRemoval.contact_id, contact_ids),
+                MembershipRemoval.change_id > self.imp.change_id,
                 MembershipRemoval.change_id != self.change.id))}
         wanted, conflicts = [], 0
         for segment_id, contact_id in pairs:
@@ -163,12 +164,12 @@ class _Undo:
         if not contact_ids:
             return None, {}
         created = set(self.session.execute(sa.select(ImportRow.contact_id).where(
-            ImportRow.import_id == self.imp.id, ImportRow.contact_id.in_(contact_ids),
+            ImportRow.import_id == self.imp.id, one_of(self.session, ImportRow.contact_id, contact_ids),
             ImportRow.outcome == CREATED)).scalars())
         before, after, first_line = defaultdict(dict), defaultdict(dict), {}
         for contact_id, line, changes in self.session.execute(
                 sa.select(ImportRow.contact_id, ImportRow.line, ImportRow.changes).where(
-                    ImportRow.import_id == self.imp.id, ImportRow.contact_id.in_(contact_ids),
+                    ImportRow.import_id == self.imp.id, one_of(self.session, ImportRow.contact_id, contact_ids),
                     ImportRow.changes.is_not(None)).order_by(ImportRow.contact_id, ImportRow.line)):
             first_line.setdefault(contact_id, line)
             for name, (old, new) in changes.items():
@@ -178,7 +179,7 @@ class _Undo:
         fields = sorted({name for values in after.values() for name in values if contacts.has(name)})
         current = {row[0]: dict(zip(fields, row[1:])) for row in self.session.execute(
             sa.select(contacts.col("id"), *(contacts.col(name) for name in fields)).where(
-                contacts.in_account(self.imp.account_id), contacts.col("id").in_(contact_ids)))}
+                contacts.in_account(self.imp.account_id), one_of(self.session, contacts.col("id"), contact_ids)))}
         updates, restored, conflicts = defaultdict(list), 0, 0
         for contact_id, values in current.items():
             if contact_id in created:
@@ -234,15 +235,17 @@ class _Undo:
         changed = {}
         others = sa.or_(Membership.change_id.is_(None), Membership.change_id.not_in(self.done_by))
         for contact_id in self.session.execute(sa.select(Membership.contact_id).where(
-                Membership.contact_id.in_(ids), others)).scalars():
+                one_of(self.session, Membership.contact_id, ids), others)).scalars():
             changed[contact_id] = "segments"
         for contact_id in self.session.execute(sa.select(MembershipRemoval.contact_id).where(
-                MembershipRemoval.contact_id.in_(ids), MembershipRemoval.change_id.not_in(self.done_by))).scalars():
+                one_of(self.session, MembershipRemoval.contact_id, ids),
+                MembershipRemoval.change_id.not_in(self.done_by))).scalars():
             changed[contact_id] = "segments"
         contacts = self.scope.contacts
         if contacts.has("updated_at") and self.imp.finished_at is not None:
             for contact_id in self.session.execute(sa.select(contacts.col("id")).where(
-                    contacts.col("id").in_(ids), contacts.col("updated_at") > self.imp.finished_at)).scalars():
+                    one_of(self.session, contacts.col("id"), ids),
+                    contacts.col("updated_at") > self.imp.finished_at)).scalars():
                 changed.setdefault(contact_id, "fields")
         return changed
 
