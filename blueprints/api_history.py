@@ -12,6 +12,7 @@ blueprint), and its POSTs need the ``X-CSRFToken`` header like every change.
 import marshmallow as ma
 from flask_smorest import Blueprint
 
+from .. import segments
 from ..errors import NotFound
 from ..extension import get_state
 from ..history import deleted, queries, undo
@@ -260,7 +261,10 @@ def restore(data, segment_id):
         raise NotFound(f"No deleted segment with id {segment_id} can be restored in this account: it was "
                        f"never deleted, was restored already, or was deleted more than {days} days ago.",
                        code="deleted_segment_not_found")
-    return deleted.restore(scope, str(segment_id), (data or {}).get("name")).to_dict()
+    name = (data or {}).get("name")
+    if name is not None:  # "" is a name to refuse, not the segment's own
+        name = segments.validate_name(name)
+    return deleted.restore(scope, str(segment_id), name).to_dict()
 
 
 # ---------------------------------------------------------------- undoing an import

@@ -31,7 +31,8 @@ CLI = frozenset({"contact_segments.cli", "contact_segments.cli_group",
 COMPOSITION = ("contact_segments.extension", "contact_segments.demo")
 #: The modules that define tables.
 MODELS = frozenset({"contact_segments.models", "contact_segments.model_base",
-                    "contact_segments.imports.models", "contact_segments.demo.models"})
+                    "contact_segments.imports.models", "contact_segments.history.models",
+                    "contact_segments.demo.models"})
 
 
 def find_modules(root, folders):

@@ -201,6 +201,7 @@ def test_deleted_then_restore(run, account, manager, make_contacts):
 
     segments.create(manager, "VIP")
     assert "VIP" in one_line_error(run("restore", "VIP", "--account", account[0]), 1)
+    assert "Give the segment a name" in one_line_error(run("restore", "VIP", "--as", " ", "--account", account[0]), 1)
     body = json.loads(ok(run("restore", "vip", "--as", "VIP (old)", "--account", account[0], "--json")))
     assert body == {"id": vip.id, "name": "VIP (old)", "member_count": 2, "skipped": 0}
     assert "no deleted segment" in one_line_error(run("restore", "VIP", "--account", account[0]), 1).lower()

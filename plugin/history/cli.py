@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .. import segments
 from ..actor import Actor
 from ..cli_group import ID, OneLineCommand, account_command, find_segment, segments_cli
 from ..errors import InvalidInput, NotFound
@@ -193,6 +194,8 @@ def deleted_command(scope, as_json):
               help="Restore it under this name (when its own is taken meanwhile).")
 def restore_command(scope, as_json, name_or_id, new_name):
     """Restore the recently deleted segment NAME_OR_ID with the members it had."""
+    if new_name is not None:  # --as "" is a name to refuse, not the segment's own
+        new_name = segments.validate_name(new_name)
     result = deleted.restore(scope, name_or_id, new_name)
     skipped = f"; {result.skipped} contacts forgotten since were skipped" if result.skipped else ""
     _emit(as_json, result.to_dict(),
