@@ -199,7 +199,7 @@ def test_undo_plan_then_undo_then_status(app, login, account, imported, spec):
     assert (body["import_id"], body["status"]) == (imported.id, "queued") and isinstance(body["change_id"], int)
     assert set(body) == documented_keys(spec, "/imports/{import_id}/undo", "post", "202")
     assert wait_for_background_imports(app, timeout=60)
-    db.session.expire_all()  # the test's app context keeps one session across its requests
+    db.session.expire_all()  # the test's app context keeps what it read across its requests
 
     status = client.get(f"{API}/imports/{imported.id}/undo/status").get_json()
     assert (status["status"], status["change_id"]) == ("finished", body["change_id"])
@@ -250,7 +250,7 @@ def test_an_undo_redis_refused_is_503_and_can_be_asked_again(app, login, account
     monkeypatch.setitem(app.config, "SEGMENTS_REDIS_URL", "")
     assert client.post(f"{API}/imports/{imported.id}/undo").status_code == 202
     assert wait_for_background_imports(app, timeout=60)
-    db.session.expire_all()  # the test's app context keeps one session across its requests
+    db.session.expire_all()  # the test's app context keeps what it read across its requests
     assert client.get(f"{API}/imports/{imported.id}/undo/status").get_json()["status"] == "finished"
 
 
