@@ -4,6 +4,8 @@ their ``--json`` shapes, and refusals as one line on stderr with exit status 1."
 
 import io
 import json
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from contact_segments.imports import service
 from contact_segments.imports.models import Import
 from contact_segments.models import Contact, Membership, Segment
 
+from conftest import REDIS_URL
 from test_cli import ok, one_line_error
 
 HEADER = "Country Code,First Name,Last Name,Email,Segments\n"
@@ -181,6 +184,36 @@ def test_undo_import_of_a_dry_run_or_too_old_is_refused(run, manager, imported):
         finished_at=imported.finished_at - timedelta(days=31)))
     db.session.commit()
     assert "more than 30 days old" in one_line_error(run("undo-import", imported.id, "--yes"), 1)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis not configured (set SEGMENTS_TEST_REDIS_URL)")
+def test_undo_import_enqueue_queues_an_rq_job(run, app, imported, monkeypatch):
+    from redis import Redis
+    from rq import Queue
+
+    queue_name = f"segments-undo-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.config, "SEGMENTS_REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "SEGMENTS_QUEUE_NAME", queue_name)
+    queue = Queue(queue_name, connection=Redis.from_url(REDIS_URL))
+    try:
+        body = json.loads(ok(run("undo-import", imported.id, "--yes", "--enqueue", "--json")))
+        assert (body["import_id"], body["status"]) == (imported.id, "queued")
+        assert queue.job_ids == [body["job_id"]]
+        assert queue.fetch_job(body["job_id"]).args == (body["change_id"],)
+        assert _contacts() == ["ann@example.com", "bob@example.com"]  # nothing undone here
+        assert "being undone" in one_line_error(run("undo-import", imported.id, "--yes", "--enqueue"), 1)
+    finally:
+        queue.empty()
+
+
+def test_undo_import_enqueue_with_redis_down_is_one_line_and_can_be_asked_again(run, app, imported, monkeypatch):
+    monkeypatch.setitem(app.config, "SEGMENTS_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert "Redis (SEGMENTS_REDIS_URL) cannot be reached" in one_line_error(
+        run("undo-import", imported.id, "--yes", "--enqueue"), 1)
+    assert _contacts() == ["ann@example.com", "bob@example.com"]
+    monkeypatch.setitem(app.config, "SEGMENTS_REDIS_URL", "")
+    assert "Undid import" in ok(run("undo-import", imported.id, "--yes"))
+    assert _contacts() == []
 
 
 # ---------------------------------------------------------------- deleted, restore, purge
