@@ -21,6 +21,7 @@ from ..contact_query import ContactFilter, count_contacts, existing_contact_ids,
 from ..errors import NotFound
 from ..extension import get_state
 from . import api_errors, request_limits, schemas
+from .api_history import history_blp
 from .api_imports import imports_blp
 from .openapi_pages import document_page_endpoints
 from .csrf import check_api_request, session_token
@@ -34,6 +35,8 @@ blp = Blueprint(
 )
 # The import endpoints live in .api_imports, nested here so they share the error handlers.
 blp.register_blueprint(imports_blp, url_prefix="/imports")
+# History, deleted segments and undoing imports (.api_history): paths of their own under the API.
+blp.register_blueprint(history_blp)
 # Size and shape of request bodies, checked before any before_request (see .request_limits).
 request_limits.guard(blp)
 # Every state-changing request needs the session's token in X-CSRFToken (see .csrf), and every

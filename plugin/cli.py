@@ -19,16 +19,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import export, integrity_cli, memberships, migrate, segments
-from .cli_group import ID, account_command, segments_cli
+from .cli_group import ID, account_command, find_segment, segments_cli
 from .contact_query import ContactFilter
-from .errors import NotFound
-from .ids import MAX_ID
+from .history import cli as history_cli
 from .imports import cli as import_cli
 
 #: The modules whose commands join the group when they are imported (the segment and database
 #: commands are below; the group itself, its error handling and ``--account`` are in
 #: :mod:`.cli_group`).
-COMMAND_MODULES = (import_cli, integrity_cli)
+COMMAND_MODULES = (import_cli, integrity_cli, history_cli)
 
 
 @segments_cli.group("db")
@@ -78,22 +77,6 @@ def _emit(as_json, data, text):
 
 def _segment_dict(segment):
     return {"id": segment.id, "name": segment.name, "member_count": segment.member_count}
-
-
-def find_segment(scope, name_or_id):
-    """Return the account's segment named ``name_or_id`` (ignoring case, spaces and Unicode
-    form) or, if no segment has that name and it is a number, the segment with that id."""
-    found, _ = segments.find_by_names(scope.session, scope.account_id, [name_or_id])
-    if found:
-        return next(iter(found.values()))
-    text = name_or_id.strip()
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
-        try:
-            return segments.get(scope, int(text))
-        except NotFound:
-            pass
-    raise NotFound(f'Account {scope.account_id} has no segment named "{name_or_id}" (nor with that id). '
-                   f"See them with: flask segments list --account {scope.account_id}")
 
 
 def _segment_ids(scope, names):

@@ -1,11 +1,13 @@
 """The ``flask segments`` command group and what its commands share: one-line errors (a bad
 argument or a refused change prints ONE line on stderr, ``Error: ...``, and exits non-zero: 2 for
 bad usage, 1 when the change was refused or failed), the :data:`ID` argument type and
-:func:`account_command` (``--account ID`` and ``--json``).
+:func:`account_command` (``--account ID`` and ``--json``), and :func:`find_segment` (a segment by
+name or id).
 
 The commands themselves live in :mod:`contact_segments.cli` (segments, database),
-:mod:`contact_segments.imports.cli` (imports) and :mod:`contact_segments.integrity_cli`
-(checks and forgetting contacts), which register on :data:`segments_cli`.
+:mod:`contact_segments.imports.cli` (imports), :mod:`contact_segments.integrity_cli`
+(checks and forgetting contacts) and :mod:`contact_segments.history.cli` (history, undo, deleted
+segments, purge), which register on :data:`segments_cli`.
 """
 
 import click
@@ -13,8 +15,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import segments
 from .actor import Actor
-from .errors import SegmentsError
+from .errors import NotFound, SegmentsError
 from .ids import MAX_ID
 
 
@@ -118,3 +121,19 @@ def account_command(name, **options):
         return segments_cli.command(name, cls=OneLineCommand, **options)(callback)
 
     return decorator
+
+
+def find_segment(scope, name_or_id):
+    """Return the account's segment named ``name_or_id`` (ignoring case, spaces and Unicode
+    form) or, if no segment has that name and it is a number, the segment with that id."""
+    found, _ = segments.find_by_names(scope.session, scope.account_id, [name_or_id])
+    if found:
+        return next(iter(found.values()))
+    text = name_or_id.strip()
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        try:
+            return segments.get(scope, int(text))
+        except NotFound:
+            pass
+    raise NotFound(f'Account {scope.account_id} has no segment named "{name_or_id}" (nor with that id). '
+                   f"See them with: flask segments list --account {scope.account_id}")

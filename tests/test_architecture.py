@@ -24,13 +24,15 @@ LONG_MODULES = {}
 WEB = "contact_segments.blueprints"
 #: The modules of ``flask segments``.
 CLI = frozenset({"contact_segments.cli", "contact_segments.cli_group",
-                 "contact_segments.imports.cli", "contact_segments.integrity_cli"})
+                 "contact_segments.imports.cli", "contact_segments.integrity_cli",
+                 "contact_segments.history.cli"})
 #: Where the layers are put together: the extension registers the pages, the API and the CLI on
 #: a host app; the demo is a host.
 COMPOSITION = ("contact_segments.extension", "contact_segments.demo")
 #: The modules that define tables.
 MODELS = frozenset({"contact_segments.models", "contact_segments.model_base",
-                    "contact_segments.imports.models", "contact_segments.demo.models"})
+                    "contact_segments.imports.models", "contact_segments.history.models",
+                    "contact_segments.demo.models"})
 
 
 def find_modules(root, folders):

@@ -3,10 +3,12 @@ background thread (no Redis: the embedded default), or as the RQ job
 ``contact_segments.jobs.run_undo`` on the import queue (retried like an import's lead; each run
 resumes from the undo's stored progress)."""
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ..imports.inprocess import submit_in_background
-from ..imports.queue import queue, redis_url, unreachable
+from ..imports.queue import QueueUnavailable, queue, redis_problem, redis_url
+from .models import UNDO_FAILED, Change
 from .undo_steps import run_undo
 
 #: The RQ job's dotted path (stable: Redis may hold jobs an earlier version enqueued).
@@ -21,8 +23,24 @@ def _run_in_thread(app, change_id):
             pass
 
 
+def _not_queued(state, change_id, error):
+    """Mark undo ``change_id`` failed (asking again runs it: it resumes) and return the
+    :class:`QueueUnavailable` to raise: Redis refused the job."""
+    session = state.db.session
+    session.rollback()
+    session.execute(sa.update(Change).where(Change.id == change_id).values(status=UNDO_FAILED)
+                    .execution_options(synchronize_session=False))
+    session.commit()
+    return QueueUnavailable(
+        "The undo could not be queued: Redis (SEGMENTS_REDIS_URL) cannot be reached "
+        f"({redis_problem(error)}). Nothing was undone: ask for the undo again once Redis answers.",
+        params={"change_id": change_id})
+
+
 def launch(state, change_id, *, wait=False):
-    """Run undo ``change_id``; return the RQ job id when it was enqueued, else ``None``."""
+    """Run undo ``change_id``; return the RQ job id when it was enqueued, else ``None``. When
+    Redis cannot be reached the undo is marked failed (asking again runs it) and
+    :class:`~contact_segments.imports.queue.QueueUnavailable` is raised."""
     if wait:
         run_undo(state, change_id)
         return None
@@ -40,7 +58,7 @@ def launch(state, change_id, *, wait=False):
             result_ttl=config["SEGMENTS_JOB_RESULT_TTL"], failure_ttl=config["SEGMENTS_JOB_RESULT_TTL"],
             retry=Retry(max=retries) if retries else None, description=f"contact-segments undo {change_id}")
     except RedisError as error:
-        raise unreachable(error) from error
+        raise _not_queued(state, change_id, error) from error
     return job.id
 
 
