@@ -198,3 +198,11 @@ def test_two_undos_asked_at_once_run_once(manager, imported, state):
     assert refused.value.code == "undo_running"
     undo.launch(state, first.id, wait=True)
     assert undo.status(manager, imported.id)["status"] == "finished"
+
+
+def test_a_contact_a_later_import_names_is_kept(manager, imported, state):
+    _import(manager, HEADER + "US,Cy,Fox,cy@example.com,VIP\n", filename="again.csv")
+    undo.launch(state, undo.request(manager, imported.id).id, wait=True)
+    assert _contact("cy@example.com") is not None and _contact("di@example.com") is None
+    conflict, = undo.status(manager, imported.id)["conflicts"]
+    assert (conflict["item"], conflict["kept"]) == ("contact", {"kept": True, "reason": "later_import"})

@@ -229,7 +229,8 @@ class _Undo:
 
     def _changed_since(self, ids):
         """``{contact id: reason}`` of the contacts among ``ids`` changed since by somebody else:
-        their segments (``"segments"``) or their fields (``"fields"``)."""
+        their segments (``"segments"``), their fields (``"fields"``), or a later import named
+        them (``"later_import"``: a file that has them, even unchanged, means to keep them)."""
         if not ids:
             return {}
         changed = {}
@@ -241,6 +242,11 @@ class _Undo:
                 one_of(self.session, MembershipRemoval.contact_id, ids),
                 MembershipRemoval.change_id.not_in(self.done_by))).scalars():
             changed[contact_id] = "segments"
+        later_imports = sa.select(Import.id).where(
+            Import.account_id == self.imp.account_id, Import.id > self.imp.id, Import.dry_run.is_(False))
+        for contact_id in self.session.execute(sa.select(ImportRow.contact_id).where(
+                ImportRow.import_id.in_(later_imports), one_of(self.session, ImportRow.contact_id, ids))).scalars():
+            changed.setdefault(contact_id, "later_import")
         contacts = self.scope.contacts
         if contacts.has("updated_at") and self.imp.finished_at is not None:
             for contact_id in self.session.execute(sa.select(contacts.col("id")).where(
