@@ -131,7 +131,7 @@ def test_undo_twice_changes_nothing_more(manager, account, imported, state):
 def test_an_undo_stopped_half_way_resumes_where_it_stopped(manager, account, imported, state, monkeypatch):
     from contact_segments.history import undo_steps
 
-    monkeypatch.setattr(undo_steps, "CHUNK", 1)  # one line per transaction
+    monkeypatch.setitem(state.config, "SEGMENTS_IMPORT_BATCH_SIZE", 1)  # one line per transaction
     remove_added = undo_steps._Undo.remove_added
     calls = []
 

@@ -1,5 +1,6 @@
-"""Running the undo of an import: four steps, each in chunks of :data:`CHUNK` that commit with
-the undo's progress (stage, cursor, counts), under the account's write lock.
+"""Running the undo of an import: four steps, each in chunks of ``SEGMENTS_IMPORT_BATCH_SIZE``
+rows (an import's batch) that commit with the undo's progress (stage, cursor, counts), under the
+account's write lock.
 
 1. **Memberships the import added are removed** (those still there: one removed since by
    somebody else stays removed).
@@ -37,8 +38,6 @@ from .undo_notices import notify_undo_ended
 
 log = logging.getLogger(__name__)
 
-#: Rows (lines, removals or contacts) per chunk, each one transaction.
-CHUNK = 5000
 SUMMARY_KEYS = ("memberships_removed", "memberships_restored", "contacts_restored", "contacts_deleted",
                 "conflicts")
 
@@ -54,6 +53,8 @@ class _Undo:
         self.scope = state.scope(actor, via=change.via)
         self.session = self.scope.session
         self.done_by = (imp.change_id, change.id)  # the changes that are not "somebody else"
+        # Rows (lines, removals or contacts) per chunk, each one transaction.
+        self.chunk = int(state.config["SEGMENTS_IMPORT_BATCH_SIZE"])
 
     # ------------------------------------------------------------------ helpers
 
@@ -95,7 +96,7 @@ class _Undo:
         rows = self.session.execute(
             sa.select(ImportRow.line, ImportRow.contact_id).where(
                 ImportRow.import_id == self.imp.id, ImportRow.line > (cursor or 0), ImportRow.contact_id.is_not(None))
-            .order_by(ImportRow.line).limit(CHUNK)).all()
+            .order_by(ImportRow.line).limit(self.chunk)).all()
         if not rows:
             return None, {}
         contact_ids = sorted({row.contact_id for row in rows})
@@ -120,7 +121,7 @@ class _Undo:
             query = query.where(sa.tuple_(MembershipRemoval.segment_id, MembershipRemoval.contact_id)
                                 > sa.tuple_(sa.literal(cursor[0]), sa.literal(cursor[1])))
         pairs = [tuple(row) for row in self.session.execute(
-            query.order_by(MembershipRemoval.segment_id, MembershipRemoval.contact_id).limit(CHUNK)).all()]
+            query.order_by(MembershipRemoval.segment_id, MembershipRemoval.contact_id).limit(self.chunk)).all()]
         if not pairs:
             return None, {}
         live = self.live_segments({segment_id for segment_id, _ in pairs})
@@ -160,7 +161,7 @@ class _Undo:
             sa.select(ImportRow.contact_id).where(
                 ImportRow.import_id == self.imp.id, ImportRow.contact_id > (cursor or 0),
                 ImportRow.changes.is_not(None))
-            .group_by(ImportRow.contact_id).order_by(ImportRow.contact_id).limit(CHUNK)).scalars())
+            .group_by(ImportRow.contact_id).order_by(ImportRow.contact_id).limit(self.chunk)).scalars())
         if not contact_ids:
             return None, {}
         created = set(self.session.execute(sa.select(ImportRow.contact_id).where(
@@ -213,7 +214,7 @@ class _Undo:
             sa.select(ImportRow.line, ImportRow.contact_id).where(
                 ImportRow.import_id == self.imp.id, ImportRow.line > (cursor or 0),
                 ImportRow.outcome == CREATED, ImportRow.contact_id.is_not(None))
-            .order_by(ImportRow.line).limit(CHUNK)).all()
+            .order_by(ImportRow.line).limit(self.chunk)).all()
         if not rows:
             return None, {}
         line_of = {row.contact_id: row.line for row in rows}

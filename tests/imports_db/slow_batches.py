@@ -1,6 +1,6 @@
 """Slowing an import's batches down from a test, with no setting of the plugin: after each
-commit that moved an import's progress (``segments_import.rows_done``), the committing thread
-sleeps, as it would on a slow database. Kill tests then have time to stop a worker mid-import,
+commit that moved an import's progress (``segments_import.rows_done``) or an undo's (its history
+change), the committing thread sleeps, as it would on a slow database. Kill tests then have time to stop a worker mid-import,
 and browser tests see the progress bar move, however fast the machine.
 
 The listeners are on SQLAlchemy's ``Session`` class, so they see every session of the process:
@@ -37,8 +37,12 @@ def slow_batches(seconds):
     def forget(session):
         session.info.pop(_MOVED, None)
 
-    listeners = (("do_orm_execute", note_progress), ("after_commit", pause),
-                 ("after_rollback", forget))
+    def note_undo_progress(session, flush_context):
+        if any(getattr(item, "action", None) == "import_undo" for item in session.dirty):
+            session.info[_MOVED] = True
+
+    listeners = (("do_orm_execute", note_progress), ("after_flush", note_undo_progress),
+                 ("after_commit", pause), ("after_rollback", forget))
     for name, listener in listeners:
         event.listen(Session, name, listener)
 
