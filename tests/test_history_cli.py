@@ -20,8 +20,9 @@ from contact_segments.imports import service
 from contact_segments.imports.models import Import
 from contact_segments.models import Contact, Membership, Segment
 
-from conftest import REDIS_URL
 from test_cli import ok, one_line_error
+
+REDIS_URL = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
 
 HEADER = "Country Code,First Name,Last Name,Email,Segments\n"
 SUMMARY_KEYS = {"memberships_removed", "memberships_restored", "contacts_restored", "contacts_deleted",
