@@ -22,7 +22,7 @@ from .ui_history_words import (
     activity_text, contact_entry_context, contact_entry_text, how, restored_text, when, who,
 )
 from .ui_i18n import _
-from .ui_messages import describe
+from .ui_messages import describe, forbidden
 
 #: Lines of a contact's history on its page.
 CONTACT_HISTORY_SIZE = 200
@@ -127,6 +127,8 @@ def restore_segment(segment_id):
         return _not_restorable(scope)
     name = request.form.get("name", "").strip()
     if request.method == "GET":
+        if not is_allowed(scope.pm, scope.actor, "restore"):
+            return _render_deleted(scope, error=forbidden(scope.actor.role, "restore"), status=403)
         return _render_restore_name(scope, summary, summary.name)
     try:
         result = deleted_segments.restore(scope, str(segment_id), new_name=name or None)

@@ -190,6 +190,21 @@ def test_delete_then_restore_from_recently_deleted(client_as, account, make_cont
     assert f'data-deleted-id="{vip}"' not in page(manager, "/segments/deleted")
 
 
+def test_a_restore_says_how_many_members_were_skipped(client_as, account, make_contacts, state):
+    ids = make_contacts(account[0], 3)
+    manager = client_as("manager")
+    manager.post("/segments/new", data={"csrf_token": manager.csrf, "name": "VIP", "contact_ids": ids})
+    vip = segment_id(account[0], "VIP")
+    manager.post(f"/segments/{vip}/delete", data={"csrf_token": manager.csrf})
+    state.forget_contacts(account[0], [ids[2]])  # the host deleted one of its contacts since
+    assert client_as("consultant").get(f"/segments/deleted/{vip}/restore").status_code == 403
+    assert 'id="restore-form"' in page(manager, f"/segments/deleted/{vip}/restore")
+    restored = manager.post(f"/segments/deleted/{vip}/restore", data={"csrf_token": manager.csrf},
+                            follow_redirects=True)
+    assert "Restored “VIP” with 2 members. (1 contact deleted since was skipped.)" in restored.get_data(as_text=True)
+    assert members(vip) == set(ids[:2])
+
+
 def test_a_restore_whose_name_is_taken_asks_for_another(client_as, account, make_contacts):
     ids = make_contacts(account[0], 1)
     manager = client_as("manager")
