@@ -14,7 +14,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from contact_segments.errors import SegmentsError, PermissionDenied
 
-from . import request_limits, ui_audience, ui_bulk, ui_contacts, ui_imports, ui_notifications, ui_segments
+from . import (
+    request_limits, ui_audience, ui_bulk, ui_contacts, ui_history, ui_imports, ui_notifications, ui_segments,
+    ui_undo,
+)
 from .csrf import check_page_request
 from .response_headers import add_security_headers
 from .ui_common import FORM_REDISPLAY, pop_messages, render
@@ -22,9 +25,11 @@ from .ui_i18n import _, gettext, init_i18n, ngettext, refresh_locale
 from .ui_messages import describe
 from .ui_plurals import plural_forms
 
-PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications, ui_audience)
+PAGE_MODULES = (ui_contacts, ui_segments, ui_bulk, ui_imports, ui_notifications, ui_audience, ui_history,
+                ui_undo)
 # Which kind of object a page's 404 is about, by the id in its URL.
-NOT_FOUND_KINDS = {"segment_id": "segment", "import_id": "import", "notification_id": "notification"}
+NOT_FOUND_KINDS = {"segment_id": "segment", "import_id": "import", "notification_id": "notification",
+                   "contact_id": "contact"}
 
 
 def _wants_json():

@@ -6,7 +6,7 @@ of one import, and the JSON the drop-down's search box asks while the user types
 
 from dataclasses import replace
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 from contact_segments import segments
 from contact_segments.audience import segments_of_contacts
@@ -33,12 +33,15 @@ def permissions_of(scope):
 
 
 def delete_confirmation(summary):
-    """The sentence the delete confirmation shows: how many contacts will lose the segment."""
-    return ngettext(
+    """What the delete confirmation says: how many contacts will lose the segment, and for how
+    many days it can be restored from "Recently deleted"."""
+    days = current_app.config["SEGMENTS_DELETED_SEGMENT_DAYS"]
+    return " ".join((ngettext(
         'Delete the segment "%(name)s"? %(num)s contact will lose this segment. Contacts are not deleted.',
         'Delete the segment "%(name)s"? %(num)s contacts will lose this segment. Contacts are not deleted.',
         summary.member_count, name=summary.name,
-    )
+    ), ngettext("It can be restored from “Recently deleted” for %(num)s day.",
+                "It can be restored from “Recently deleted” for %(num)s days.", int(days))))
 
 
 def segment_menu(scope, search=""):
@@ -147,6 +150,7 @@ def segments_json():
             "filter_url": url_for(".contacts", **list_filter.params(segment=item.id)),
             "rename_url": url_for(".rename_segment", segment_id=item.id),
             "delete_url": url_for(".delete_segment", segment_id=item.id),
+            "activity_url": url_for(".segment_activity", segment_id=item.id),
             "delete_confirmation": delete_confirmation(item),
             "count_label": ngettext("%(num)s contact", "%(num)s contacts", item.member_count),
         } for item in found.items],

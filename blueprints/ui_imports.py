@@ -30,6 +30,7 @@ from .ui_contacts import permissions_of
 from .ui_i18n import _, label_of, megabytes, ngettext, number, page_words, refresh_locale
 from .ui_messages import describe
 from .ui_row_issues import column_label, error_text, issue_text
+from .ui_undo import undo_panel
 
 
 FIRST_ISSUES = 10
@@ -214,7 +215,7 @@ def import_detail(import_id):
         column_label=column_label, ended_error_text=error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),
         resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
-        status_url=url_for(".import_status", import_id=imp.id),
+        status_url=url_for(".import_status", import_id=imp.id), undo=undo_panel(scope, imp),
     )
 
 

@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "import": lambda: _("import contacts"),
     "rename": lambda: _("rename segments"),
     "delete": lambda: _("delete segments"),
+    "undo": lambda: _("undo imports"),
+    "restore": lambda: _("restore deleted segments"),
 }
 
 
@@ -63,8 +65,8 @@ def describe(error, *, actor=None, action=None, name="", what="segment"):
     """Return the translated message for ``error`` met while doing ``action``.
 
     ``name`` is the segment name the user typed (for duplicate names); ``what`` says which kind
-    of object a :class:`NotFound` was about (``"segment"``, ``"contacts"``, ``"import"`` or
-    ``"notification"``).
+    of object a :class:`NotFound` was about (``"segment"``, ``"contacts"``, ``"import"``,
+    ``"notification"`` or ``"contact"``).
     """
     if isinstance(error, PermissionDenied) and actor is not None and action:
         return forbidden(actor.role, action)
@@ -81,6 +83,8 @@ def describe(error, *, actor=None, action=None, name="", what="segment"):
             return _("There is no such import in this account.")
         if what == "notification":
             return _("This notification does not exist.")
+        if what == "contact":
+            return _("There is no such contact in this account.")
     if isinstance(error, Vetoed):
         return _("The segment cannot be deleted: %(reason)s", reason=error.message.split(": ", 1)[-1])
     if messages.knows(error.code):

@@ -141,7 +141,8 @@ def test_delete_with_confirmation_and_focus_return(page, server):
     trash = segment_item(page, "Delete Me Soon").locator("[data-delete]")
     trash.click()
     expect(page.locator("#delete-dialog-text")).to_have_text(
-        'Delete the segment "Delete Me Soon"? 4 contacts will lose this segment. Contacts are not deleted.')
+        'Delete the segment "Delete Me Soon"? 4 contacts will lose this segment. Contacts are not deleted. '
+        'It can be restored from “Recently deleted” for 30 days.')
     shot(page, "delete-confirmation", docs=True)
     page.locator("#delete-dialog button", has_text="Cancel").click()
     expect(trash).to_be_focused()

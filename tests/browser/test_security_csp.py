@@ -87,7 +87,8 @@ def test_main_pages_raise_no_violation_and_their_scripts_work(watched, server):
     segment_href = page.locator("#segment-list [data-rename]").first.get_attribute("href")
     segment_id = re.search(r"/segments/(\d+)/rename", segment_href).group(1)
     for path in ("/segments/new", f"/segments/{segment_id}/rename", f"/segments/{segment_id}/delete",
-                 "/segments/imports", "/segments/imports/999999"):
+                 "/segments/imports", "/segments/imports/999999", f"/segments/{segment_id}/activity",
+                 "/segments/deleted", "/segments/contacts/1/history"):
         visit(page, base + path)
 
 

@@ -115,7 +115,7 @@
   var segmentSearch = $("#segment-search");
   var segmentList = $("#segment-list");
   var icons = {};
-  ["rename", "delete"].forEach(function (kind) {
+  ["activity", "rename", "delete"].forEach(function (kind) {
     var sample = segmentList && $("[data-" + kind + "] svg", segmentList);
     if (sample) { icons[kind] = sample.cloneNode(true); }
   });
@@ -136,6 +136,7 @@
       if (icons[kind]) { a.appendChild(icons[kind].cloneNode(true)); } else { a.textContent = label; }
       li.appendChild(a);
     }
+    iconLink("activity", item.activity_url, segmentList.getAttribute("data-activity-label"), "");
     if (segmentList.getAttribute("data-can-rename") === "1") { iconLink("rename", item.rename_url, segmentList.getAttribute("data-rename-label"), item.name); }
     if (segmentList.getAttribute("data-can-delete") === "1") { iconLink("delete", item.delete_url, segmentList.getAttribute("data-delete-label"), item.delete_confirmation); }
     return li;
@@ -359,6 +360,13 @@
       }).catch(function () { setTimeout(tick, 2000); });
     };
     if (progress.getAttribute("data-ended") !== "1") { tick(); }
+  }
+
+  /* ---------------------------------------------------------------- import: undo under way */
+  /* the import's page reloads itself while its undo waits or runs */
+  var reloading = $("[data-reload-after-ms]");
+  if (reloading) {
+    setTimeout(function () { window.location.reload(); }, parseInt(reloading.getAttribute("data-reload-after-ms"), 10) || 2000);
   }
 
   /* ---------------------------------------------------------------- contacts list */
