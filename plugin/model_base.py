@@ -34,6 +34,13 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment):
+    """``moment`` as an aware UTC datetime (SQLite gives naive ones back); ``None`` stays ``None``."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class Base(DeclarativeBase):
     """Declarative base of the plugin's models (separate from the host's ``db.Model``)."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .history import models as history_models  # noqa: F401  (the history tables, on the same metadata)
 from .imports import models as import_models  # noqa: F401  (the import tables, on the same metadata)
 from .model_base import (  # noqa: F401  (re-exported: hosts and migrations read them here)
-    NAMING_CONVENTION, TABLE_PREFIX, VERSION_TABLE, Base, BigId, metadata, utcnow,
+    NAMING_CONVENTION, TABLE_PREFIX, VERSION_TABLE, Base, BigId, as_utc, metadata, utcnow,
 )
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..errors import NotFound
 from ..hooks.events import SegmentCreated
 from ..imports.models import Import, ImportRow
-from ..models import Membership, Segment, utcnow
+from ..models import Membership, Segment, as_utc, utcnow
 from . import recording
 from .models import (
     SEGMENT_RESTORED, Change, ChangeSegment, DeletedSegment, MembershipRemoval, UndoConflict,
@@ -64,13 +64,6 @@ def _window(config):
     return timedelta(days=float(config["SEGMENTS_DELETED_SEGMENT_DAYS"]))
 
 
-def _aware(moment):
-    """``moment`` with a time zone (SQLite gives naive UTC datetimes back)."""
-    from datetime import timezone
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def list_deleted(scope):
     """The account's segments deleted within ``SEGMENTS_DELETED_SEGMENT_DAYS`` days, newest
     first (:class:`DeletedSummary`)."""
@@ -83,7 +76,7 @@ def list_deleted(scope):
         .order_by(DeletedSegment.deleted_at.desc(), DeletedSegment.id.desc())
     ).all()
     return [DeletedSummary(id=row.id, name=row.name, member_count=row.member_count,
-                           deleted_at=_aware(row.deleted_at), restorable_until=_aware(row.deleted_at) + window,
+                           deleted_at=as_utc(row.deleted_at), restorable_until=as_utc(row.deleted_at) + window,
                            deleted_by=actor_name or "")
             for row, actor_name in rows]
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
 from ..imports.models import CREATED, FINISHED, QUEUED, RUNNING, Import, ImportRow
-from ..models import Membership, utcnow
+from ..models import Membership, as_utc, utcnow
 from . import recording
 from .models import (
     IMPORT_UNDO, UNDO_FAILED, UNDO_FINISHED, UNDO_QUEUED, UNDO_RUNNING, Change, MembershipRemoval,
@@ -66,14 +66,8 @@ def undo_of(session, imp):
     return session.get(Change, imp.undo_change_id) if imp.undo_change_id else None
 
 
-def _aware(moment):
-    from datetime import timezone
-
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _is_stale(change, config):
-    return _aware(change.updated_at) < utcnow() - timedelta(seconds=stale_after(config))
+    return as_utc(change.updated_at) < utcnow() - timedelta(seconds=stale_after(config))
 
 
 def check_undoable(scope, imp):
@@ -92,7 +86,7 @@ def check_undoable(scope, imp):
         raise Conflict(f"Import {imp.id} was made before imports kept their history, so it cannot be undone.",
                        code="undo_no_history", params={"import_id": imp.id})
     days = config["SEGMENTS_UNDO_DAYS"]
-    if _aware(imp.finished_at or imp.created_at) < utcnow() - timedelta(days=float(days)):
+    if as_utc(imp.finished_at or imp.created_at) < utcnow() - timedelta(days=float(days)):
         raise Conflict(f"Import {imp.id} is more than {days} days old: it can no longer be undone.",
                        code="undo_too_old", params={"import_id": imp.id, "days": days})
     undo = undo_of(scope.session, imp)

@@ -21,9 +21,8 @@ How the queue is served comes in as a :class:`~contact_segments.imports.queue.Qu
 (:mod:`.launcher`): this module asks Redis nothing itself.
 """
 
-from datetime import timezone
 
-from ..models import utcnow
+from ..models import as_utc, utcnow
 from .locks import driver_lock
 from .models import QUEUED, RUNNING
 
@@ -31,13 +30,6 @@ from .models import QUEUED, RUNNING
 RECOVERING, STALLED = "recovering", "stalled"
 #: ``problem`` codes of :func:`waiting`.
 NO_WORKER, QUEUE_UNREACHABLE = "no_worker", "queue_unreachable"
-
-
-def as_utc(moment):
-    """``moment`` as an aware UTC datetime (SQLite gives naive ones back)."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def seconds_since(moment, now=None):

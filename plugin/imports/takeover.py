@@ -26,9 +26,8 @@ import threading
 
 import sqlalchemy as sa
 
-from ..models import utcnow
+from ..models import as_utc, utcnow
 from .lease import ACTIVE, hand_over, lease_seconds
-from .liveness import as_utc
 from .models import Import
 from .queue import enqueue_lead, mark_watched, new_job_id, sweeper_alive
 
