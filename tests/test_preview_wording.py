@@ -99,3 +99,14 @@ def test_the_conditional_sentences_are_translated(locale):
     past = messages.issue_text(3, None, "duplicate_in_file", params, words)
     conditional = messages.issue_text(3, None, "duplicate_in_file", params, words, preview=True)
     assert past != conditional and "would" not in conditional
+
+
+def test_a_preview_speaks_in_the_conditional_in_the_readers_language(client):
+    preview = _ended(client, upload(client, FILE, action="preview"))
+    german = {"Accept-Language": "de"}
+    page = client.get(f"/segments/imports/{preview}", headers=german).get_data(as_text=True)
+    report = client.get(f"/segments/imports/{preview}/report.csv", headers=german).get_data(as_text=True)
+    for text in (page, report):
+        assert "Die Zeilen würden zu einem Kontakt zusammengeführt" in text
+        assert "Die Zeilen wurden zu einem Kontakt zusammengeführt" not in text
+    assert "daher würde der Kontakt ihm nicht hinzugefügt" in report
