@@ -170,7 +170,8 @@ class IssueSchema(ma.Schema):
     line = ma.fields.Integer(metadata={"description": "As a spreadsheet shows it (header = 1)."})
     column = ma.fields.String(allow_none=True)
     code = ma.fields.String()
-    message = ma.fields.String()
+    message = ma.fields.String(metadata={
+        "description": "In English; in the conditional for a dry run (\"the rows would be merged\")."})
 
 
 class UnknownSegmentSchema(ma.Schema):

@@ -211,7 +211,7 @@ def import_detail(import_id):
         summary=(service.import_summary(scope, imp.id, max_issues=FIRST_ISSUES, max_lines=FIRST_ISSUES,
                                         with_params=True) if ended else None),
         source=_previewed_source(scope, imp), removal_text=removal_text, counts_text=counts_text,
-        issue_text=issue_text,
+        issue_text=lambda issue: issue_text(issue, preview=imp.dry_run),
         column_label=column_label, ended_error_text=error_text,
         progress=progress(imp), progress_label=progress_label(imp, body),
         resumable=body["can_resume"], problem=(body["waiting"] or {}).get("problem"),
@@ -305,13 +305,14 @@ def import_status(import_id):
 
 def import_report(import_id):
     """``GET /imports/<id>/report.csv``: the per-row report (line, outcome, reason, the row),
-    its messages in the user's language."""
+    its messages in the user's language (in the conditional for a preview)."""
     scope = current_scope()
-    service.get_import(scope, import_id)  # 404 when the account has no such import
+    imp = service.get_import(scope, import_id)  # 404 when the account has no such import
+    preview = imp.dry_run
     try:
         words = page_words()
         filename, chunks = service.report_csv(scope, import_id,
-                                              describe=lambda issue: issue_text(issue, words))
+                                              describe=lambda issue: issue_text(issue, words, preview))
     except SegmentsError as error:
         say(describe(error, actor=scope.actor, action="import", what="import"), "error")
         return redirect(url_for(".import_detail", import_id=import_id))

@@ -19,14 +19,15 @@ def column_label(column):
     return messages.column_label(column, page_words())
 
 
-def issue_text(issue, words=None):
-    """The sentence of a row issue (a ``RowIssue`` or a ``{line, column, code, params, message}``
-    dict of a summary), starting with its line when the sentence does not name it."""
+def issue_text(issue, words=None, preview=False):
+    """The sentence of a row problem (a ``RowIssue`` or a ``{line, column, code, params,
+    message}`` dict of a summary), starting with its line when the sentence does not name it;
+    in the conditional when the row is one of a ``preview``."""
     get = issue.get if isinstance(issue, dict) else lambda key, default=None: getattr(issue, key, default)
     params = get("params")
     return messages.issue_text(get("line"), get("column"), get("code"),
                                get("message") if params is None else params,
-                               words or page_words(), located=True)
+                               words or page_words(), located=True, preview=preview)
 
 
 def error_text(error, words=None):

@@ -99,8 +99,9 @@ def summary(session, imp, max_issues=None, max_lines=None, with_params=False):
     line order; ``errors_total`` and ``warnings_total`` count them all), ``unknown_segments`` (list of
     ``{name, lines, lines_total, suggestion}``; at most ``max_lines`` lines each, see
     :func:`unknown_segments`) and ``error`` (``{code, message}`` when the file was refused or
-    the import failed, else ``None``). ``message`` is English; ``with_params`` adds each one's
-    ``params``, to word it in another language (see :func:`issue_dict`).
+    the import failed, else ``None``). ``message`` is English (in the conditional for a
+    preview); ``with_params`` adds each one's ``params``, to word it in another language (see
+    :func:`issue_dict`).
     """
     lists = {"error": [], "warning": []}
     totals = {"error": 0, "warning": 0}
@@ -113,7 +114,7 @@ def summary(session, imp, max_issues=None, max_lines=None, with_params=False):
         for level, column, code, params in issues or ():
             totals[level] += 1
             if max_issues is None or len(lists[level]) < max_issues:
-                issue = issue_dict(line, column, code, params)
+                issue = issue_dict(line, column, code, params, preview=imp.dry_run)
                 if not with_params:
                     del issue["params"]
                 lists[level].append(issue)
@@ -134,13 +135,14 @@ def summary(session, imp, max_issues=None, max_lines=None, with_params=False):
     }
 
 
-def issue_dict(line, column, code, params, worded=True):
-    """A stored row issue as the summary lists it: ``{line, column, code, message, params}``
-    (``message`` in English, left ``None`` unless ``worded``; ``params`` is ``None`` for an issue
-    stored as a sentence by an earlier version, which is then its ``message``)."""
+def issue_dict(line, column, code, params, worded=True, preview=False):
+    """A stored row problem as the summary lists it: ``{line, column, code, message, params}``
+    (``message`` in English, in the conditional for a ``preview``, left ``None`` unless
+    ``worded``; ``params`` is ``None`` for one stored as a sentence by an earlier version, which
+    is then its ``message``)."""
     if isinstance(params, str):
         return {"line": line, "column": column, "code": code, "message": params, "params": None}
-    message = messages.issue_text(line, column, code, params) if worded else None
+    message = messages.issue_text(line, column, code, params, preview=preview) if worded else None
     return {"line": line, "column": column, "code": code, "message": message, "params": params}
 
 
@@ -165,10 +167,11 @@ def _outcomes(session, import_id, first_line, last_line):
     }
 
 
-def _english(issue):
+def _english(issue, preview=False):
     if issue["message"] is not None:
         return issue["message"]
-    return messages.issue_text(issue["line"], issue["column"], issue["code"], issue["params"])
+    return messages.issue_text(issue["line"], issue["column"], issue["code"], issue["params"],
+                               preview=preview)
 
 
 def iter_report_csv(session, imp, describe=None):
@@ -176,10 +179,11 @@ def iter_report_csv(session, imp, describe=None):
 
     One row per data row of the file, in file order: its line, outcome (``pending`` while the
     import has not reached it), codes and messages, then the row's cells as read. ``describe``
-    turns an issue (a dict of :func:`issue_dict`) into its message (default: its English
-    sentence; the pages pass their reader's language).
+    turns a row's problem (a dict of :func:`issue_dict`) into its message (default: its English
+    sentence, in the conditional when ``imp`` is a preview; the pages pass their reader's
+    language, and say a preview's in the conditional too).
     """
-    describe = describe or _english
+    describe = describe or (lambda issue: _english(issue, imp.dry_run))
     parts = session.execute(
         sa.select(ImportPart.seq, ImportPart.first_line, ImportPart.last_line)
         .where(ImportPart.import_id == imp.id).order_by(ImportPart.seq)

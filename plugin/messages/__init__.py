@@ -23,6 +23,10 @@ plugin's Flask-Babel catalog); ``params["variant"]`` picks another sentence of t
 * :func:`names` ``{"names": [...]}``: values listed as "a", "b" and "c";
 * :func:`joined` ``{"joined": [...]}``: values listed as "a; b; c".
 
+A preview (an import with ``dry_run``) changes nothing: ``preview=True`` words a code in the
+conditional, with the ``"<code>.preview"`` sentence (``"<code>.<variant>.preview"`` for a
+variant) when the catalog has one ("… would be used" rather than "… was used").
+
 A ``str`` where ``params`` is expected is the sentence stored by an earlier version, which
 knew no params: :func:`render` returns it as it is.
 """
@@ -38,6 +42,8 @@ __all__ = [
 ]
 
 MIB = 1024 * 1024
+#: The suffix of a sentence worded for a preview.
+PREVIEW = "preview"
 
 
 def size_text(n):
@@ -131,13 +137,14 @@ def _text_of(key):
     return Text(entry)
 
 
-def _entry(code, params):
+def _entry(code, params, preview=False):
     variant = params.get("variant")
-    if variant:
-        found = _text_of(f"{code}.{variant}")
+    keys = [f"{code}.{variant}", code] if variant else [code]
+    for key in keys:
+        found = _text_of(key)
         if found is not None:
-            return found
-    return _text_of(code)
+            return (_text_of(f"{key}.{PREVIEW}") or found) if preview else found
+    return None
 
 
 def column_label(name, words=ENGLISH):
@@ -175,14 +182,15 @@ def _raw_count(value):
     return value["count"] if isinstance(value, dict) and "count" in value else value
 
 
-def render(code, params=None, words=ENGLISH):
+def render(code, params=None, words=ENGLISH, preview=False):
     """The sentence of ``code`` with ``params``, in the language of ``words`` (English by
-    default). ``params`` given as a ``str`` (a sentence stored by an earlier version) is
-    returned as it is; a code the catalog does not know gives ``None``."""
+    default); ``preview``: in the conditional when the code has such a sentence. ``params``
+    given as a ``str`` (a sentence stored by an earlier version) is returned as it is; a code
+    the catalog does not know gives ``None``."""
     if isinstance(params, str):
         return params
     params = params or {}
-    entry = _entry(code, params)
+    entry = _entry(code, params, preview)
     if entry is None:
         return None
     values = _Values((name, _value(value, words)) for name, value in params.items())
@@ -202,34 +210,35 @@ def _issue_params(line, column_name, params):
     return {"line": line, "column": column(column_name) if column_name else "—", **(params or {})}
 
 
-def issue_text(line, column_name, code, params, words=ENGLISH, located=False):
+def issue_text(line, column_name, code, params, words=ENGLISH, located=False, preview=False):
     """The sentence of a row issue (its ``line`` and ``column`` are params too).
 
     ``located``: a sentence that does not name its line starts with "Line N: " (the pages and
-    the report show it so, the API does not). ``params`` as a ``str``: see
-    :func:`stored_issue_text`.
+    the report show it so, the API does not). ``preview``: the row is one of a preview, worded
+    in the conditional. ``params`` as a ``str``: see :func:`stored_issue_text`.
     """
     if isinstance(params, str):
-        return stored_issue_text(line, column_name, code, params, words)
+        return stored_issue_text(line, column_name, code, params, words, preview)
     values = _issue_params(line, column_name, params)
-    text = render(code, values, words)
+    text = render(code, values, words, preview)
     if text is None:
         return code
-    entry = _entry(code, values)
+    entry = _entry(code, values, preview)
     if located and "%(line)s" not in entry.text:
         text = words.gettext(ROW_AT_LINE) % {"line": line, "problem": text}
     return text
 
 
-def stored_issue_text(line, column_name, code, sentence, words=ENGLISH):
+def stored_issue_text(line, column_name, code, sentence, words=ENGLISH, preview=False):
     """A row issue stored as an English ``sentence`` by an earlier version: the sentence in
     English (or for a code without one), else the code's general sentence in the reader's
-    language, which names only the line and the column."""
+    language, which names only the line and the column (in the conditional for a
+    ``preview``)."""
     if words.english or f"{code}.stored_row" not in CATALOG:
         return sentence
     values = _issue_params(line, column_name, {
         "variant": "stored_row", "mobile": column("Mobile Number"), "email": column("Email")})
-    return render(code, values, words)
+    return render(code, values, words, preview)
 
 
 def refusal_text(code, params, sentence, words=ENGLISH):

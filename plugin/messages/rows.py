@@ -4,7 +4,9 @@ the phrases they are built from (a cell's place, a contact's description).
 ``line`` and ``column`` (the template column the issue is about, named in the reader's
 language) are params of every row issue. A ``"<code>.stored_row"`` sentence names only those
 two: it words, in another language than English, an issue stored by an earlier version (as an
-English sentence, without params).
+English sentence, without params). A ``"<code>.preview"`` (or ``"<code>.<variant>.preview"``)
+sentence says in the conditional what a sentence in the past tense says of an import, for the
+rows of a preview, which changes nothing.
 """
 
 from .text import N_, ngettext
@@ -43,6 +45,10 @@ ROW_MESSAGES = {
         "quote that runs into the following rows."),
     "nul_removed": N_("Line %(line)s: invisible NUL characters were removed from a cell (%(cell)s)."),
     "nul_removed.stored_row": N_("Line %(line)s: invisible NUL characters were removed from a cell."),
+    "nul_removed.preview": N_(
+        "Line %(line)s: invisible NUL characters would be removed from a cell (%(cell)s)."),
+    "nul_removed.stored_row.preview": N_(
+        "Line %(line)s: invisible NUL characters would be removed from a cell."),
     "unbalanced_quote": ngettext(
         "Line %(line)s: a cell starts with a double quote (\") that is not closed, so it runs "
         "over %(lines)s line of the file and the rows in it were read as one cell. Remove the "
@@ -52,14 +58,32 @@ ROW_MESSAGES = {
         "over %(lines)s lines of the file and the rows in it were read as one cell. Remove the "
         "stray quote or close it (a quote inside a quoted cell is written twice: \"\"), then "
         "upload the file again.", "lines"),
+    "unbalanced_quote.preview": ngettext(
+        "Line %(line)s: a cell starts with a double quote (\") that is not closed, so it runs "
+        "over %(lines)s line of the file and the rows in it would be read as one cell. Remove the "
+        "stray quote or close it (a quote inside a quoted cell is written twice: \"\"), then "
+        "upload the file again.",
+        "Line %(line)s: a cell starts with a double quote (\") that is not closed, so it runs "
+        "over %(lines)s lines of the file and the rows in it would be read as one cell. Remove the "
+        "stray quote or close it (a quote inside a quoted cell is written twice: \"\"), then "
+        "upload the file again.", "lines"),
     "unbalanced_quote.at_end": N_(
         "Line %(line)s: a cell starts with a double quote (\") that is not closed, so it runs to "
         "the end of the file and the rows in it were read as one cell. Remove the stray quote or "
         "close it (a quote inside a quoted cell is written twice: \"\"), then upload the file "
         "again."),
+    "unbalanced_quote.at_end.preview": N_(
+        "Line %(line)s: a cell starts with a double quote (\") that is not closed, so it runs to "
+        "the end of the file and the rows in it would be read as one cell. Remove the stray quote "
+        "or close it (a quote inside a quoted cell is written twice: \"\"), then upload the file "
+        "again."),
     "unbalanced_quote.stored_row": N_(
         "Line %(line)s: a cell starts with a double quote that is not closed, so the following "
         "rows were read as one cell. Remove the stray quote or close it, then upload the file again."),
+    "unbalanced_quote.stored_row.preview": N_(
+        "Line %(line)s: a cell starts with a double quote that is not closed, so the following "
+        "rows would be read as one cell. Remove the stray quote or close it, then upload the file "
+        "again."),
     # Validating the row
     "required": N_("%(column)s is required: fill it in on line %(line)s."),
     "required.stored_row": N_("Line %(line)s: the %(column)s is required. Fill it in."),
@@ -80,6 +104,9 @@ ROW_MESSAGES = {
     "country_defaulted": N_("%(column)s is blank; %(country)s was used."),
     "country_defaulted.stored_row": N_(
         "Line %(line)s: the %(column)s is blank; the account's default country was used."),
+    "country_defaulted.preview": N_("%(column)s is blank; %(country)s would be used."),
+    "country_defaulted.stored_row.preview": N_(
+        "Line %(line)s: the %(column)s is blank; the account's default country would be used."),
     "invalid_mobile": N_(
         "%(column)s \"%(value)s\" is not a valid phone number with its calling code. Check the "
         "digits."),
@@ -133,24 +160,46 @@ ROW_MESSAGES = {
         "contact (later non-blank values win, segments are combined).",
         "Line %(line)s is the same contact as lines %(lines)s: the rows were merged into one "
         "contact (later non-blank values win, segments are combined).", "earlier"),
+    "duplicate_in_file.preview": ngettext(
+        "Line %(line)s is the same contact as line %(lines)s: the rows would be merged into one "
+        "contact (later non-blank values win, segments are combined).",
+        "Line %(line)s is the same contact as lines %(lines)s: the rows would be merged into one "
+        "contact (later non-blank values win, segments are combined).", "earlier"),
     "duplicate_in_file.more": N_(
         "Line %(line)s is the same contact as lines %(lines)s and %(more)s more: the rows were "
         "merged into one contact (later non-blank values win, segments are combined)."),
+    "duplicate_in_file.more.preview": N_(
+        "Line %(line)s is the same contact as lines %(lines)s and %(more)s more: the rows would "
+        "be merged into one contact (later non-blank values win, segments are combined)."),
     "duplicate_in_file.stored_row": N_(
         "Line %(line)s is the same contact as an earlier line: the rows were merged into one "
+        "contact (later non-blank values win, segments are combined)."),
+    "duplicate_in_file.stored_row.preview": N_(
+        "Line %(line)s is the same contact as an earlier line: the rows would be merged into one "
         "contact (later non-blank values win, segments are combined)."),
     "unknown_segment": N_(
         "Segment \"%(name)s\" does not exist, so the contact was not added to it. Segments are "
         "not created by an import: create it on the Contacts page first, then import the file "
         "again."),
+    "unknown_segment.preview": N_(
+        "Segment \"%(name)s\" does not exist, so the contact would not be added to it. Segments "
+        "are not created by an import: create it on the Contacts page before importing the file."),
     "unknown_segment.suggestion": N_(
         "Segment \"%(name)s\" does not exist, so the contact was not added to it (did you mean "
         "\"%(suggestion)s\"?). Segments are not created by an import: create it on the Contacts "
         "page first, then import the file again."),
+    "unknown_segment.suggestion.preview": N_(
+        "Segment \"%(name)s\" does not exist, so the contact would not be added to it (did you "
+        "mean \"%(suggestion)s\"?). Segments are not created by an import: create it on the "
+        "Contacts page before importing the file."),
     "unknown_segment.stored_row": N_(
         "Line %(line)s: a segment of the row does not exist, so the contact was not added to it. "
         "Segments are not created by an import: create it on the Contacts page first, then "
         "import the file again."),
+    "unknown_segment.stored_row.preview": N_(
+        "Line %(line)s: a segment of the row does not exist, so the contact would not be added to "
+        "it. Segments are not created by an import: create it on the Contacts page before "
+        "importing the file."),
 }
 
 #: Phrases inside row sentences: where a cell is, which contact a row matched.

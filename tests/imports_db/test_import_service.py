@@ -58,8 +58,14 @@ def test_a_dry_run_changes_nothing_and_predicts_the_import(run_import, populated
     assert member_counts_are_exact(account[0])
     real = run_import(ROWS, replace=replace)
     keys = ("rows", "created", "updated", "unchanged", "failed", "warned", "memberships_added",
-            "memberships_removed", "errors", "warnings", "unknown_segments")
+            "memberships_removed", "errors", "unknown_segments")
     assert {k: dry[k] for k in keys} == {k: real[k] for k in keys}
+    # The same warnings, said in the conditional by the dry run ("would be merged").
+    unworded = [[{k: v for k, v in warning.items() if k != "message"} for warning in summary["warnings"]]
+                for summary in (dry, real)]
+    assert unworded[0] == unworded[1]
+    said = [" ".join(warning["message"] for warning in summary["warnings"]) for summary in (dry, real)]
+    assert "would be merged" in said[0] and "were merged" in said[1] and " was " not in said[0]
     assert dry["dry_run"] and dry["created"] == 2 and dry["failed"] == 1
     assert real["memberships_removed"] == (1 if replace else 0)
 
