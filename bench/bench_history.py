@@ -19,33 +19,15 @@ import statistics
 import time
 
 import sqlalchemy as sa
-from flask import Flask
+from bench_segments import ensure_database, make_app
 
-from contact_segments import Actor, Segments, migrate
+from contact_segments import Actor, migrate
 from contact_segments.history.queries import contact_history, segment_activity
 
 ACCOUNT = 1
 SEGMENTS = 100
 CHANGES = 200_000
 ACTIVITY = 1_000_000
-
-
-def make_app(url):
-    """A bare host app with the plugin on ``url``."""
-    app = Flask("bench")
-    app.config.update(SECRET_KEY="bench", SEGMENTS_DATABASE_URL=url)
-    Segments(app, register_blueprint=False)
-    return app
-
-
-def ensure_database(admin_url, name):
-    """Create database ``name`` if missing; return its URL."""
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def populate(engine, contacts, rows):
@@ -76,7 +58,7 @@ def populate(engine, contacts, rows):
             ("""INSERT INTO segments_membership_removal (change_id, segment_id, contact_id, added_change_id, added_at)
                 SELECT 1 + (g * 7919) % :changes, 1 + g % :segments, 1 + (g * 104729) % :contacts,
                        1 + (g * 7907) % :changes, now()
-                FROM generate_series(1, :rows) AS g
+                FROM generate_series(1::bigint, :rows) AS g
                 ON CONFLICT DO NOTHING""", {}),
             ("""INSERT INTO segments_membership (segment_id, contact_id, change_id, created_at)
                 SELECT 1 + g % :segments, g, 1 + g % :changes, now() FROM generate_series(1, :contacts) AS g""", {}),

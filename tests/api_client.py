@@ -35,3 +35,13 @@ class ApiClient(FlaskClient):
 def api_client(app):
     """A test client of ``app`` that sends the session's CSRF token to the API."""
     return ApiClient(app, app.response_class, use_cookies=True)
+
+
+class SignedInClient(FlaskClient):
+    """A test client for one user among several: the tests share one app context, so the user
+    and CSRF token the demo host caches on ``g`` are forgotten before each request."""
+
+    def open(self, *args, **kwargs):
+        for key in ("demo_user", "csrf_token"):
+            g.pop(key, None)
+        return super().open(*args, **kwargs)

@@ -9,6 +9,7 @@ Each pytest process gets its own SQLite file and PostgreSQL database (dropped at
 the same config when that test left it unchanged (see ``app_reuse.py``).
 """
 
+import io
 import os
 
 import pytest
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from contact_segments import Actor
 from contact_segments.demo import create_app
 from contact_segments.demo.models import Account, User, db
+from contact_segments.imports import service
+from contact_segments.imports.models import Import
 from event_recorder import EventRecorder  # noqa: F401  (tests import it from here too)
 from contact_segments.jobs import wait_for_background_imports
 from contact_segments.migrate import upgrade
@@ -168,6 +171,38 @@ def scope_for(state, account):
         return state.scope(actor)
 
     return make
+
+
+@pytest.fixture
+def named_scope(state, account):
+    """Factory: a scope of the account's user of ``role`` named ``name``, reached ``via`` (what
+    history records of who made a change and how)."""
+
+    def make(role="manager", via="page", name="Morgan Manager"):
+        actor = Actor(account_id=account[0], user_id=account[1][role], role=role, name=name)
+        return state.scope(actor, via=via)
+
+    return make
+
+
+@pytest.fixture
+def manager(named_scope):
+    """The account's manager, Morgan Manager, on the pages."""
+    return named_scope()
+
+
+@pytest.fixture
+def import_text():
+    """``run(scope, text, *, replace=False, filename="customers.csv")``: import CSV ``text`` to
+    its end in this process; return the finished :class:`Import`, read afresh."""
+
+    def run(scope, text, *, replace=False, filename="customers.csv"):
+        imp = service.create_import(scope, io.BytesIO(text.encode()), filename, replace=replace)
+        service.start(scope, imp.id, wait=True)
+        db.session.expire_all()
+        return db.session.get(Import, imp.id)
+
+    return run
 
 
 @pytest.fixture

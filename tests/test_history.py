@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from contact_segments import ContactFilter, memberships, segments
-from contact_segments.actor import Actor
 from contact_segments.audience import contact_segments
 from contact_segments.demo.models import db
 from contact_segments.errors import Conflict, NotFound, PermissionDenied
@@ -21,30 +20,19 @@ from contact_segments.imports import service
 from contact_segments.models import Membership, Segment
 
 
-@pytest.fixture
-def named(state, account):
-    """Factory: a scope of a named user of ``role`` reached ``via``."""
-
-    def make(role="manager", via="page", name=None):
-        actor = Actor(account_id=account[0], user_id=account[1][role], role=role, name=name or f"Morgan {role}")
-        return state.scope(actor, via=via)
-
-    return make
-
-
 def _members(segment_id):
     db.session.expire_all()
     return set(db.session.execute(sa.select(Membership.contact_id).where(Membership.segment_id == segment_id)).scalars())
 
 
-def test_a_contacts_history_says_who_added_and_removed_it_how_and_when(named, account, make_contacts):
+def test_a_contacts_history_says_who_added_and_removed_it_how_and_when(named_scope, account, make_contacts):
     ids = make_contacts(account[0], 3)
-    vip = segments.create(named("consultant", "page", "Casey Consultant"), "VIP", contact_ids=ids[:2])
-    memberships.add_contacts(named("manager", "api", "Morgan Manager"), segments.create(
-        named(), "North").id, contact_ids=[ids[0]])
-    memberships.remove_contacts(named("manager", "cli", "Morgan Manager"), vip.id, contact_ids=[ids[0]])
+    vip = segments.create(named_scope("consultant", "page", "Casey Consultant"), "VIP", contact_ids=ids[:2])
+    memberships.add_contacts(named_scope("manager", "api", "Morgan Manager"), segments.create(
+        named_scope(), "North").id, contact_ids=[ids[0]])
+    memberships.remove_contacts(named_scope("manager", "cli", "Morgan Manager"), vip.id, contact_ids=[ids[0]])
 
-    entries = contact_history(named(), ids[0])
+    entries = contact_history(named_scope(), ids[0])
     described = [(entry.event, entry.segment_name, entry.actor.name, entry.actor.via) for entry in entries]
     assert described == [
         ("removed", "VIP", "Morgan Manager", "cli"),
@@ -52,19 +40,19 @@ def test_a_contacts_history_says_who_added_and_removed_it_how_and_when(named, ac
         ("added", "VIP", "Casey Consultant", "page"),
     ]
     assert all(entry.at is not None for entry in entries)
-    assert [entry.event for entry in contact_history(named(), ids[2])] == []
+    assert [entry.event for entry in contact_history(named_scope(), ids[2])] == []
 
 
-def test_a_contact_of_another_account_has_no_history_to_show(named, make_account, make_contacts):
+def test_a_contact_of_another_account_has_no_history_to_show(named_scope, make_account, make_contacts):
     other = make_account("Other")
     foreign = make_contacts(other[0], 1)[0]
     with pytest.raises(NotFound):
-        contact_history(named(), foreign)
+        contact_history(named_scope(), foreign)
 
 
-def test_a_segments_activity_lists_its_changes_newest_first_in_pages(named, account, make_contacts):
+def test_a_segments_activity_lists_its_changes_newest_first_in_pages(named_scope, account, make_contacts):
     ids = make_contacts(account[0], 5)
-    scope = named("manager", "page", "Morgan Manager")
+    scope = named_scope("manager", "page", "Morgan Manager")
     vip = segments.create(scope, "VIP", contact_ids=ids[:3])
     memberships.add_contacts(scope, vip.id, contact_filter=ContactFilter())
     memberships.remove_contacts(scope, vip.id, contact_ids=ids[:1])
@@ -83,8 +71,8 @@ def test_a_segments_activity_lists_its_changes_newest_first_in_pages(named, acco
     assert [entry.change_id for entry in first + second] == [entry.change_id for entry in activity]
 
 
-def test_an_import_is_history_with_its_file_name(named, account):
-    scope = named("consultant", "page", "Casey Consultant")
+def test_an_import_is_history_with_its_file_name(named_scope, account):
+    scope = named_scope("consultant", "page", "Casey Consultant")
     vip = segments.create(scope, "VIP")
     imp = service.create_import(scope, io.BytesIO(
         b"Country Code,First Name,Last Name,Email,Segments\nUS,Ann,Lee,ann@example.com,VIP\n"), "customers.csv")
@@ -98,15 +86,15 @@ def test_an_import_is_history_with_its_file_name(named, account):
     assert (newest.action, newest.added, newest.import_id) == ("import", 1, imp.id)
 
 
-def test_a_deleted_segment_is_restored_with_its_exact_memberships(named, state, account, make_contacts, recorder):
+def test_a_deleted_segment_is_restored_with_its_exact_memberships(named_scope, state, account, make_contacts, recorder):
     ids = make_contacts(account[0], 4)
-    scope = named()
+    scope = named_scope()
     vip = segments.create(scope, "VIP", contact_ids=ids[:3])
     assert segments.delete(scope, vip.id) == 3
     assert segments.list_segments(scope).total == 0
     assert memberships_of_contact(scope, ids[0]) == []
     listed, = deleted_segments.list_deleted(scope)
-    assert (listed.id, listed.name, listed.member_count, listed.deleted_by) == (vip.id, "VIP", 3, "Morgan manager")
+    assert (listed.id, listed.name, listed.member_count, listed.deleted_by) == (vip.id, "VIP", 3, "Morgan Manager")
     state.forget_contacts(account[0], [ids[2]])
     db.session.commit()
 
@@ -124,9 +112,9 @@ def memberships_of_contact(scope, contact_id):
     return [segment.name for segment in contact_segments(scope.session, scope.contacts, scope.account_id, contact_id)]
 
 
-def test_a_restore_whose_name_is_taken_asks_for_another(named, account, make_contacts):
+def test_a_restore_whose_name_is_taken_asks_for_another(named_scope, account, make_contacts):
     ids = make_contacts(account[0], 2)
-    scope = named()
+    scope = named_scope()
     vip = segments.create(scope, "VIP", contact_ids=ids)
     segments.delete(scope, vip.id)
     segments.create(scope, "VIP")
@@ -137,24 +125,24 @@ def test_a_restore_whose_name_is_taken_asks_for_another(named, account, make_con
     assert (result.segment.name, result.restored) == ("VIP (old)", 2)
 
 
-def test_restoring_needs_a_manager_and_a_segment_within_the_window(named, state, account, make_contacts):
+def test_restoring_needs_a_manager_and_a_segment_within_the_window(named_scope, state, account, make_contacts):
     ids = make_contacts(account[0], 1)
-    vip = segments.create(named(), "VIP", contact_ids=ids)
-    segments.delete(named(), vip.id)
+    vip = segments.create(named_scope(), "VIP", contact_ids=ids)
+    segments.delete(named_scope(), vip.id)
     with pytest.raises(PermissionDenied):
-        deleted_segments.restore(named("consultant"), vip.id)
+        deleted_segments.restore(named_scope("consultant"), vip.id)
     db.session.execute(sa.update(DeletedSegment).values(
         deleted_at=DeletedSegment.deleted_at - timedelta(days=31)))
     db.session.commit()
-    assert deleted_segments.list_deleted(named()) == []
+    assert deleted_segments.list_deleted(named_scope()) == []
     with pytest.raises(NotFound) as refused:
-        deleted_segments.restore(named(), vip.id)
+        deleted_segments.restore(named_scope(), vip.id)
     assert refused.value.code == "deleted_segment_not_found"
 
 
-def test_the_purge_applies_every_retention_window(named, state, account, make_contacts):
+def test_the_purge_applies_every_retention_window(named_scope, state, account, make_contacts):
     ids = make_contacts(account[0], 3)
-    scope = named()
+    scope = named_scope()
     vip = segments.create(scope, "VIP", contact_ids=ids)
     kept = segments.create(scope, "Kept", contact_ids=ids[:1])
     segments.delete(scope, vip.id)
@@ -174,9 +162,9 @@ def test_the_purge_applies_every_retention_window(named, state, account, make_co
     assert (again.segments, again.memberships, again.changes) == (0, 0, 0)
 
 
-def test_a_filter_on_a_deleted_segment_chooses_nobody(named, account, make_contacts):
+def test_a_filter_on_a_deleted_segment_chooses_nobody(named_scope, account, make_contacts):
     ids = make_contacts(account[0], 2)
-    scope = named()
+    scope = named_scope()
     vip = segments.create(scope, "VIP", contact_ids=ids)
     target = segments.create(scope, "Target")
     segments.delete(scope, vip.id)

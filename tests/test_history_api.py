@@ -45,18 +45,12 @@ def login(client):
 
 
 @pytest.fixture
-def manager_scope(state, account):
-    actor = Actor(account_id=account[0], user_id=account[1]["manager"], role="manager", name="Morgan Manager")
-    return state.scope(actor, via="page")
-
-
-@pytest.fixture
-def imported(manager_scope):
+def imported(manager):
     """VIP exists; an import adds Ann to it and creates Bob."""
-    segments.create(manager_scope, "VIP")
-    imp = service.create_import(manager_scope, io.BytesIO(
+    segments.create(manager, "VIP")
+    imp = service.create_import(manager, io.BytesIO(
         (HEADER + "US,Ann,Lee,ann@example.com,VIP\nUS,Bob,Ray,bob@example.com,\n").encode()), "customers.csv")
-    service.start(manager_scope, imp.id, wait=True)
+    service.start(manager, imp.id, wait=True)
     db.session.expire_all()
     return db.session.get(Import, imp.id)
 
@@ -79,10 +73,10 @@ def item_keys(spec, name):
 # ---------------------------------------------------------------- history and activity
 
 
-def test_a_contacts_history(login, account, manager_scope, make_contacts, spec):
+def test_a_contacts_history(login, account, manager, make_contacts, spec):
     ids = make_contacts(account[0], 2)
-    vip = segments.create(manager_scope, "VIP", contact_ids=ids)
-    memberships.remove_contacts(manager_scope, vip.id, contact_ids=[ids[0]])
+    vip = segments.create(manager, "VIP", contact_ids=ids)
+    memberships.remove_contacts(manager, vip.id, contact_ids=[ids[0]])
     client = login(account[1]["consultant"])
 
     body = client.get(f"{API}/contacts/{ids[0]}/history").get_json()
@@ -95,11 +89,11 @@ def test_a_contacts_history(login, account, manager_scope, make_contacts, spec):
     assert_error(client.get(f"{API}/contacts/{ids[0]}/history?limit=0"), 422, "invalid_input", "limit")
 
 
-def test_a_segments_activity_in_pages(login, account, manager_scope, make_contacts, spec):
+def test_a_segments_activity_in_pages(login, account, manager, make_contacts, spec):
     ids = make_contacts(account[0], 3)
-    vip = segments.create(manager_scope, "VIP", contact_ids=ids[:1])
-    memberships.add_contacts(manager_scope, vip.id, contact_ids=ids[1:])
-    segments.rename(manager_scope, vip.id, "Gold")
+    vip = segments.create(manager, "VIP", contact_ids=ids[:1])
+    memberships.add_contacts(manager, vip.id, contact_ids=ids[1:])
+    segments.rename(manager, vip.id, "Gold")
     client = login(account[1]["consultant"])
 
     first = client.get(f"{API}/{vip.id}/activity?limit=2").get_json()
@@ -113,7 +107,7 @@ def test_a_segments_activity_in_pages(login, account, manager_scope, make_contac
     assert len(everything["items"]) == 3 and everything["next_before"] is None
 
 
-def test_history_of_unknown_or_foreign_ids_is_404(login, account, make_account, make_contacts, manager_scope, state):
+def test_history_of_unknown_or_foreign_ids_is_404(login, account, make_account, make_contacts, manager, state):
     other = make_account("Other")
     foreign_contact = make_contacts(other[0], 1)[0]
     foreign_scope = state.scope(Actor(account_id=other[0], user_id=other[1]["admin"], role="admin"))
@@ -130,10 +124,10 @@ def test_history_of_unknown_or_foreign_ids_is_404(login, account, make_account, 
 # ---------------------------------------------------------------- deleted segments
 
 
-def test_deleted_segments_listed_and_restored(login, account, manager_scope, make_contacts, spec):
+def test_deleted_segments_listed_and_restored(login, account, manager, make_contacts, spec):
     ids = make_contacts(account[0], 2)
-    vip = segments.create(manager_scope, "VIP", contact_ids=ids)
-    segments.delete(manager_scope, vip.id)
+    vip = segments.create(manager, "VIP", contact_ids=ids)
+    segments.delete(manager, vip.id)
     client = login(account[1]["manager"])
 
     body = client.get(f"{API}/deleted").get_json()
@@ -142,7 +136,7 @@ def test_deleted_segments_listed_and_restored(login, account, manager_scope, mak
     assert (item["id"], item["name"], item["member_count"], item["deleted_by"]) == (vip.id, "VIP", 2, "Morgan Manager")
     assert set(item) == item_keys(spec, "DeletedSegment")
 
-    segments.create(manager_scope, "VIP")
+    segments.create(manager, "VIP")
     taken = assert_error(client.post(f"{API}/deleted/{vip.id}/restore", json={}), 409, "name_taken")
     assert "VIP" in taken["message"]
     response = client.post(f"{API}/deleted/{vip.id}/restore", json={"name": "VIP (old)"})
@@ -153,17 +147,17 @@ def test_deleted_segments_listed_and_restored(login, account, manager_scope, mak
     assert_error(client.post(f"{API}/deleted/{vip.id}/restore"), 404, "deleted_segment_not_found")
 
 
-def test_restore_without_a_body_keeps_the_name(login, account, manager_scope, make_contacts):
-    vip = segments.create(manager_scope, "VIP", contact_ids=make_contacts(account[0], 1))
-    segments.delete(manager_scope, vip.id)
+def test_restore_without_a_body_keeps_the_name(login, account, manager, make_contacts):
+    vip = segments.create(manager, "VIP", contact_ids=make_contacts(account[0], 1))
+    segments.delete(manager, vip.id)
     response = login(account[1]["admin"]).post(f"{API}/deleted/{vip.id}/restore")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["name"] == "VIP"
 
 
-def test_restore_refusals(login, account, make_account, manager_scope, make_contacts, state):
-    vip = segments.create(manager_scope, "VIP", contact_ids=make_contacts(account[0], 1))
-    segments.delete(manager_scope, vip.id)
+def test_restore_refusals(login, account, make_account, manager, make_contacts, state):
+    vip = segments.create(manager, "VIP", contact_ids=make_contacts(account[0], 1))
+    segments.delete(manager, vip.id)
     other = make_account("Other")
     theirs = segments.create(state.scope(Actor(account_id=other[0], user_id=other[1]["admin"], role="admin")), "X")
     segments.delete(state.scope(Actor(account_id=other[0], user_id=other[1]["admin"], role="admin")), theirs.id)
@@ -214,7 +208,7 @@ def test_undo_plan_then_undo_then_status(app, login, account, imported, spec):
     assert_error(client.post(f"{API}/imports/{imported.id}/undo"), 409, "undo_done")
 
 
-def test_undo_refusals(login, account, make_account, manager_scope, imported):
+def test_undo_refusals(login, account, make_account, manager, imported):
     consultant = login(account[1]["consultant"])
     assert_error(consultant.get(f"{API}/imports/{imported.id}/undo"), 403, "forbidden")
     assert_error(consultant.post(f"{API}/imports/{imported.id}/undo"), 403, "forbidden")
@@ -227,19 +221,19 @@ def test_undo_refusals(login, account, make_account, manager_scope, imported):
     assert_error(foreign.post(f"{API}/imports/{imported.id}/undo"), 404, "import_not_found")
     assert_error(foreign.get(f"{API}/imports/99999999999999999999/undo"), 404)
 
-    manager = login(account[1]["manager"])
-    preview = service.create_import(manager_scope, io.BytesIO(
+    client = login(account[1]["manager"])
+    preview = service.create_import(manager, io.BytesIO(
         (HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()), "preview.csv", dry_run=True)
-    service.start(manager_scope, preview.id, wait=True)
-    assert_error(manager.get(f"{API}/imports/{preview.id}/undo"), 409, "undo_dry_run")
-    uploaded = service.create_import(manager_scope, io.BytesIO(
+    service.start(manager, preview.id, wait=True)
+    assert_error(client.get(f"{API}/imports/{preview.id}/undo"), 409, "undo_dry_run")
+    uploaded = service.create_import(manager, io.BytesIO(
         (HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()), "later.csv")
-    assert_error(manager.get(f"{API}/imports/{uploaded.id}/undo"), 409, "undo_not_finished")
+    assert_error(client.get(f"{API}/imports/{uploaded.id}/undo"), 409, "undo_not_finished")
     db.session.execute(sa.update(Import).where(Import.id == imported.id).values(
         finished_at=imported.finished_at - timedelta(days=31)))
     db.session.commit()
-    assert_error(manager.get(f"{API}/imports/{imported.id}/undo"), 409, "undo_too_old")
-    assert_error(manager.post(f"{API}/imports/{imported.id}/undo"), 409, "undo_too_old")
+    assert_error(client.get(f"{API}/imports/{imported.id}/undo"), 409, "undo_too_old")
+    assert_error(client.post(f"{API}/imports/{imported.id}/undo"), 409, "undo_too_old")
 
 
 def test_an_undo_redis_refused_is_503_and_can_be_asked_again(app, login, account, imported, monkeypatch):
@@ -257,9 +251,9 @@ def test_an_undo_redis_refused_is_503_and_can_be_asked_again(app, login, account
 # ---------------------------------------------------------------- CSRF
 
 
-def test_the_new_posts_need_the_csrf_header(app, account, manager_scope, make_contacts, imported):
-    vip = segments.create(manager_scope, "Gone", contact_ids=make_contacts(account[0], 1))
-    segments.delete(manager_scope, vip.id)
+def test_the_new_posts_need_the_csrf_header(app, account, manager, make_contacts, imported):
+    vip = segments.create(manager, "Gone", contact_ids=make_contacts(account[0], 1))
+    segments.delete(manager, vip.id)
     plain = app.test_client()
     with plain.session_transaction() as session:
         session["user_id"] = account[1]["manager"]

@@ -43,24 +43,11 @@ def run(app, account):
 
 
 @pytest.fixture
-def manager(state, account):
-    actor = Actor(account_id=account[0], user_id=account[1]["manager"], role="manager", name="Morgan Manager")
-    return state.scope(actor, via="page")
-
-
-def _import(scope, text, *, replace=False, filename="customers.csv"):
-    imp = service.create_import(scope, io.BytesIO(text.encode()), filename, replace=replace)
-    service.start(scope, imp.id, wait=True)
-    db.session.expire_all()
-    return db.session.get(Import, imp.id)
-
-
-@pytest.fixture
-def imported(manager):
+def imported(manager, import_text):
     """VIP and North exist; an import adds Ann to VIP and creates Bob in North."""
     segments.create(manager, "VIP")
     segments.create(manager, "North")
-    imp = _import(manager, HEADER + "US,Ann,Lee,ann@example.com,VIP\nUS,Bob,Ray,bob@example.com,North\n")
+    imp = import_text(manager, HEADER + "US,Ann,Lee,ann@example.com,VIP\nUS,Bob,Ray,bob@example.com,North\n")
     assert (imp.status, imp.created) == ("finished", 2)
     return imp
 

@@ -15,9 +15,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
-from flask.testing import FlaskClient
 
+from api_client import SignedInClient
 from contact_segments import segments
 from contact_segments.demo.models import db
 from contact_segments.imports import service
@@ -43,16 +42,6 @@ def rows(count, segment=""):
 @pytest.fixture
 def queue_name():
     return f"segments-robust-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-class SignedInClient(FlaskClient):
-    """A test client for one user among several: the tests share one app context, so the user
-    and CSRF token the demo host caches on ``g`` are forgotten before each request."""
-
-    def open(self, *args, **kwargs):
-        for key in ("demo_user", "csrf_token"):
-            g.pop(key, None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from flask import g
-from flask.testing import FlaskClient
 
+from api_client import SignedInClient
 from contact_segments import segments
 from contact_segments.blueprints import ui_history
 from contact_segments.demo.models import db
@@ -22,16 +21,6 @@ from contact_segments.models import Contact, Membership, Segment
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HEADER = "Country Code,First Name,Last Name,Mobile Number,Email,Segments\n"
-
-
-class SignedInClient(FlaskClient):
-    """A test client for one user among several: the tests share one app context, so the user
-    and CSRF token the demo host caches on ``g`` are forgotten before each request."""
-
-    def open(self, *args, **kwargs):
-        for key in ("demo_user", "csrf_token"):
-            g.pop(key, None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

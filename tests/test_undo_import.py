@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from contact_segments import memberships, segments
-from contact_segments.actor import Actor
 from contact_segments.demo.models import db
 from contact_segments.errors import Conflict, NotFound, PermissionDenied
 from contact_segments.history import undo
@@ -23,19 +22,6 @@ from contact_segments.imports.models import RUNNING, Import
 from contact_segments.models import Contact, Membership, Notification, Segment
 
 HEADER = "Country Code,First Name,Last Name,Email,Segments\n"
-
-
-@pytest.fixture
-def manager(state, account):
-    actor = Actor(account_id=account[0], user_id=account[1]["manager"], role="manager", name="Morgan Manager")
-    return state.scope(actor, via="page")
-
-
-def _import(scope, text, *, replace=False, filename="customers.csv"):
-    imp = service.create_import(scope, io.BytesIO(text.encode()), filename, replace=replace)
-    service.start(scope, imp.id, wait=True)
-    db.session.expire_all()
-    return db.session.get(Import, imp.id)
 
 
 def _contact(email):
@@ -59,13 +45,13 @@ def _counts_right(account_id):
 
 
 @pytest.fixture
-def imported(manager, account):
+def imported(manager, account, import_text):
     """Ann (in VIP) and Bob (in North) exist; a Replace import renames Ann and moves her to North,
     renames Bob and adds him to VIP, and creates Cy and Di in VIP."""
     for name in ("VIP", "North", "Other"):
         segments.create(manager, name)
-    _import(manager, HEADER + "US,Ann,Lee,ann@example.com,VIP\nUS,Bob,Ray,bob@example.com,North\n")
-    imp = _import(manager, HEADER + "US,Anna,Lee,ann@example.com,North\nUS,Bob,Rayes,bob@example.com,North;VIP\n"
+    import_text(manager, HEADER + "US,Ann,Lee,ann@example.com,VIP\nUS,Bob,Ray,bob@example.com,North\n")
+    imp = import_text(manager, HEADER + "US,Anna,Lee,ann@example.com,North\nUS,Bob,Rayes,bob@example.com,North;VIP\n"
                   "US,Cy,Fox,cy@example.com,VIP\nUS,Di,Orr,di@example.com,VIP\n", replace=True)
     assert (imp.status, imp.created, imp.updated) == ("finished", 2, 2)
     return imp
@@ -167,14 +153,14 @@ def test_undo_is_refused_with_a_reason_when_it_cannot_be_done(manager, scope_for
     other = make_account("Other Motors")
     with pytest.raises(NotFound):
         undo.request(scope_for("manager", account_id=other[0], user_id=other[1]["manager"]), imported.id)
-    preview = service.create_import(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
+    preview = service.createimport_text(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
                                     "preview.csv", dry_run=True)
     service.start(manager, preview.id, wait=True)
     with pytest.raises(Conflict) as refused:
         undo.request(manager, preview.id)
     assert refused.value.code == "undo_dry_run"
 
-    busy = service.create_import(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
+    busy = service.createimport_text(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
                                  "busy.csv")
     db.session.execute(sa.update(Import).where(Import.id == busy.id).values(status=RUNNING))
     db.session.commit()
@@ -200,8 +186,8 @@ def test_two_undos_asked_at_once_run_once(manager, imported, state):
     assert undo.status(manager, imported.id)["status"] == "finished"
 
 
-def test_a_contact_a_later_import_names_is_kept(manager, imported, state):
-    _import(manager, HEADER + "US,Cy,Fox,cy@example.com,VIP\n", filename="again.csv")
+def test_a_contact_a_later_import_names_is_kept(manager, imported, state, import_text):
+    import_text(manager, HEADER + "US,Cy,Fox,cy@example.com,VIP\n", filename="again.csv")
     undo.launch(state, undo.request(manager, imported.id).id, wait=True)
     assert _contact("cy@example.com") is not None and _contact("di@example.com") is None
     conflict, = undo.status(manager, imported.id)["conflicts"]
