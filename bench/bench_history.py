@@ -56,8 +56,8 @@ def populate(engine, contacts, rows):
                        now() - make_interval(secs => :changes - g), now()
                 FROM generate_series(1, :changes) AS g""", {}),
             ("""INSERT INTO segments_membership_removal (change_id, segment_id, contact_id, added_change_id, added_at)
-                SELECT 1 + (g * 7919) % :changes, 1 + g % :segments, 1 + (g * 104729) % :contacts,
-                       1 + (g * 7907) % :changes, now()
+                SELECT 1 + (g * 7919 + g / :contacts) % :changes, 1 + (g / :contacts) % :segments,
+                       1 + (g * 104729) % :contacts, 1 + (g * 7907) % :changes, now()
                 FROM generate_series(1::bigint, :rows) AS g
                 ON CONFLICT DO NOTHING""", {}),
             ("""INSERT INTO segments_membership (segment_id, contact_id, change_id, created_at)

@@ -153,14 +153,14 @@ def test_undo_is_refused_with_a_reason_when_it_cannot_be_done(manager, scope_for
     other = make_account("Other Motors")
     with pytest.raises(NotFound):
         undo.request(scope_for("manager", account_id=other[0], user_id=other[1]["manager"]), imported.id)
-    preview = service.createimport_text(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
+    preview = service.create_import(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
                                     "preview.csv", dry_run=True)
     service.start(manager, preview.id, wait=True)
     with pytest.raises(Conflict) as refused:
         undo.request(manager, preview.id)
     assert refused.value.code == "undo_dry_run"
 
-    busy = service.createimport_text(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
+    busy = service.create_import(manager, io.BytesIO((HEADER + "US,Eve,Moe,eve@example.com,VIP\n").encode()),
                                  "busy.csv")
     db.session.execute(sa.update(Import).where(Import.id == busy.id).values(status=RUNNING))
     db.session.commit()

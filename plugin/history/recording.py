@@ -41,25 +41,37 @@ def count_segment(session, change_id, account_id, segment_id, segment_name, *, a
              segment_name=segment_name, added=added, removed=removed))
 
 
-def remove_memberships(session, change_id, where):
+def remove_memberships(session, change_id, where, *, first_removal=False):
     """Delete the membership rows matching ``where`` (clauses on the membership table), keeping
-    each as a removal by ``change_id``; return the ``(segment_id, contact_id)`` pairs removed."""
+    each as a removal by ``change_id``; return the ``(segment_id, contact_id)`` pairs removed.
+    ``first_removal``: the change cannot have removed any of them before (see
+    :func:`keep_removals`)."""
     removed = session.execute(
         sa.delete(Membership).where(*where).returning(
             Membership.segment_id, Membership.contact_id, Membership.change_id, Membership.created_at)
     ).all()
-    keep_removals(session, change_id, removed)
+    keep_removals(session, change_id, removed, first_removal=first_removal)
     return [(row[0], row[1]) for row in removed]
 
 
-def keep_removals(session, change_id, removed):
+_REMOVAL_COLUMNS = ["segment_id", "contact_id", "added_change_id", "added_at"]
+
+
+def keep_removals(session, change_id, removed, *, first_removal=False):
     """Record ``removed`` rows ``(segment_id, contact_id, added_change_id, added_at)`` as removals
-    by ``change_id`` (a pair removed twice by the same change keeps its first record)."""
+    by ``change_id``. A pair removed twice by the same change (an import that removes, adds back
+    and removes again) keeps its first record; with ``first_removal`` (the change removes each
+    pair once, as an undo does) the rows are written straight in (``COPY`` on PostgreSQL)."""
     from ..imports import bulk
 
-    if removed:
-        bulk.insert_returning(session, _removals, ["segment_id", "contact_id", "added_change_id", "added_at"],
-                              [tuple(row) for row in removed], [_removals.c.change_id], {"change_id": change_id})
+    if not removed:
+        return
+    rows = [tuple(row) for row in removed]
+    constants = {"change_id": change_id}
+    if first_removal:
+        bulk.insert_rows(session, _removals, _REMOVAL_COLUMNS, rows, constants)
+    else:
+        bulk.insert_returning(session, _removals, _REMOVAL_COLUMNS, rows, [_removals.c.change_id], constants)
 
 
 def account_change_ids(account_id):

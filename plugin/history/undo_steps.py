@@ -103,7 +103,7 @@ class _Undo:
         live = sa.select(Segment.id).where(Segment.account_id == self.imp.account_id)
         removed = recording.remove_memberships(self.session, self.change.id, (
             Membership.change_id == self.imp.change_id, one_of(self.session, Membership.contact_id, contact_ids),
-            Membership.segment_id.in_(live)))
+            Membership.segment_id.in_(live)), first_removal=True)
         by_segment = defaultdict(list)
         for segment_id, contact_id in removed:
             by_segment[segment_id].append(contact_id)
