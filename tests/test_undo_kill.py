@@ -1,10 +1,12 @@
-"""An undo whose process is SIGKILLed mid-way keeps what it committed, shows as running until it is
-stale, and when asked again resumes from where it stopped to the same end as an undo never
-stopped; on SQLite and PostgreSQL, through the CLI in a subprocess of its own."""
+"""An undo run by a process of its own: through the CLI, SIGKILLed mid-way, it keeps what it
+committed, shows as running until it is stale, and when asked again resumes from where it stopped
+to the same end as an undo never stopped; queued on RQ, a real worker runs it and its user is told
+it is queued, then done; on SQLite and PostgreSQL."""
 
 import os
 import signal
 import sys
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -16,11 +18,12 @@ from contact_segments.errors import Conflict
 from contact_segments.history import undo
 from contact_segments.history.models import Change
 from contact_segments.imports import service
-from contact_segments.models import Contact, Membership, Segment, utcnow
+from contact_segments.models import Contact, Membership, Notification, Segment, utcnow
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "imports_db"))
 from importdb_helpers import csv_bytes, flask_process, row, wait_until  # noqa: E402
 
+REDIS = os.environ.get("SEGMENTS_TEST_REDIS_URL", "")
 BATCHES = {"SEGMENTS_IMPORT_BATCH_SIZE": 10, "SEGMENTS_IMPORT_PART_ROWS": 40}
 ROWS = 120
 
@@ -82,3 +85,30 @@ def _file():
 
     return io.BytesIO(csv_bytes([row(f"First{i}", f"Last{i}", email=f"p{i}@example.com", segments="North")
                                  for i in range(ROWS)]))
+
+
+@pytest.mark.skipif(not REDIS, reason="Redis not configured (set SEGMENTS_TEST_REDIS_URL)")
+def test_an_undo_queued_on_rq_is_run_by_a_worker(app, account, scope_for, database_url, state):
+    queue_name = f"segments-undo-{uuid.uuid4().hex[:8]}"
+    scope = scope_for("manager")
+    segments.create(scope, "North")
+    imp = service.create_import(scope, _file(), "people.csv")
+    service.start(scope, imp.id, wait=True)
+    state.config.update(SEGMENTS_REDIS_URL=REDIS, SEGMENTS_QUEUE_NAME=queue_name)
+    change = undo.request(scope, imp.id)
+    assert undo.launch(state, change.id) is not None  # an RQ job id
+    assert undo.status(scope, imp.id)["status"] == "queued"
+    notice = db.session.execute(sa.select(Notification).where(
+        Notification.kind == "import_undo_queued")).scalar_one()
+    assert notice.import_id == imp.id
+
+    worker = flask_process({"SQLALCHEMY_DATABASE_URI": database_url, "SEGMENTS_REDIS_URL": REDIS,
+                            "SEGMENTS_QUEUE_NAME": queue_name, **BATCHES}, "worker", "--burst")
+    worker.communicate(timeout=120)
+    db.session.expire_all()
+    result = undo.status(scope, imp.id)
+    assert (result["status"], result["summary"]["contacts_deleted"]) == ("finished", ROWS)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Contact)).scalar_one() == 0
+    unread = db.session.execute(sa.select(Notification.kind).where(
+        Notification.import_id == imp.id, Notification.read_at.is_(None))).scalars().all()
+    assert unread == ["import_undone"]  # it took the place of the queued one

@@ -24,6 +24,7 @@ from .models import (
     IMPORT_UNDO, UNDO_FAILED, UNDO_FINISHED, UNDO_QUEUED, UNDO_RUNNING, Change, MembershipRemoval,
     UndoConflict,
 )
+from .undo_notices import notify_undo_queued
 
 #: Seconds after which a queued or running undo that reported no progress is taken to have lost
 #: its worker, and may be run again (it is idempotent): three times the import lease.
@@ -142,20 +143,19 @@ def request(scope, import_id):
     session = scope.session
     with scope.transaction():
         imp = _import_of_account(scope, import_id)
-        again = check_undoable(scope, imp)
-        if again is not None:
-            again.status = UNDO_QUEUED
-            again.updated_at = utcnow()
-            return again
-        change = recording.begin(scope, IMPORT_UNDO, import_id=imp.id,
-                                 params={"filename": imp.filename, "stage": 0, "cursor": None})
+        change = check_undoable(scope, imp)
+        if change is None:
+            change = recording.begin(scope, IMPORT_UNDO, import_id=imp.id,
+                                     params={"filename": imp.filename, "stage": 0, "cursor": None})
+            claimed = session.execute(
+                sa.update(Import).where(Import.id == imp.id, Import.undo_change_id.is_(None))
+                .values(undo_change_id=change.id).execution_options(synchronize_session=False)).rowcount
+            if not claimed:
+                raise Conflict(f"Import {imp.id} is being undone right now.", code="undo_running",
+                               params={"import_id": imp.id})
         change.status = UNDO_QUEUED
-        claimed = session.execute(
-            sa.update(Import).where(Import.id == imp.id, Import.undo_change_id.is_(None))
-            .values(undo_change_id=change.id).execution_options(synchronize_session=False)).rowcount
-        if not claimed:
-            raise Conflict(f"Import {imp.id} is being undone right now.", code="undo_running",
-                           params={"import_id": imp.id})
+        change.updated_at = utcnow()
+    notify_undo_queued(scope.state, imp, change)
     return change
 
 

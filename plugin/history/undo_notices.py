@@ -5,7 +5,7 @@ from .. import messages
 from ..hooks.events import Notice
 from .models import UNDO_FINISHED
 
-UNDONE = "import_undone"
+UNDONE, UNDO_QUEUED = "import_undone", "import_undo_queued"
 
 
 def undo_counts_phrase(summary):
@@ -27,6 +27,16 @@ def undo_notice(imp, change):
     return Notice(account_id=imp.account_id, user_id=change.user_id, kind=UNDONE,
                   message=messages.english(UNDONE, params), level=level, link=None,
                   import_id=imp.id, params=params)
+
+
+def notify_undo_queued(state, imp, change):
+    """Tell the user who asked that the undo of ``imp`` is on its way (after the commit)."""
+    if change.user_id is not None:
+        params = {"file": imp.filename}
+        state.pm.hook.segments_notify(notice=Notice(
+            account_id=imp.account_id, user_id=change.user_id, kind=UNDO_QUEUED,
+            message=messages.english(UNDO_QUEUED, params), level="info", link=None, import_id=imp.id,
+            params=params))
 
 
 def notify_undo_ended(state, imp, change):

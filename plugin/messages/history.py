@@ -5,6 +5,7 @@ from .text import N_
 
 HISTORY_MESSAGES = {
     # Notifications (``Notice.kind``)
+    "import_undo_queued": N_('Undoing the import of "%(file)s": you will be notified when it is done.'),
     "import_undone": N_('The import of "%(file)s" was undone: %(counts)s'),
     "import_undone.failed": N_(
         'Undoing the import of "%(file)s" stopped because of an error. What was undone so far is '
