@@ -20,6 +20,7 @@ from flask_babel import format_datetime, format_timedelta
 
 from contact_segments import messages
 from contact_segments.errors import SegmentsError
+from contact_segments.history import undo
 from contact_segments.imports import liveness, service
 from contact_segments.imports.models import ENDED, UPLOADED
 from contact_segments.imports.notices import counts_phrase
@@ -82,9 +83,17 @@ def counts_text(imp):
     return messages.render("import_counts", counts_phrase(imp)["params"], page_words())
 
 
+def was_undone(imp):
+    """True when the undo of ``imp`` has finished (the history table marks it "undone")."""
+    if imp.undo_change_id is None:
+        return False
+    undo_change = undo.undo_of(current_scope().session, imp)
+    return undo_change is not None and undo_change.status == undo.UNDO_FINISHED
+
+
 def _history_helpers():
     """What the import history table needs besides the imports."""
-    return {"import_label": import_label, "can_resume": can_resume}
+    return {"import_label": import_label, "can_resume": can_resume, "was_undone": was_undone}
 
 
 def _render_create(scope, error=None, status=200, saved=None):

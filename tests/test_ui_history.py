@@ -241,6 +241,7 @@ def test_undo_an_import_from_its_page(client_as, account, app):
     assert "Import undone" in html and 'id="undo-link"' not in html
     assert re.search(r'id="undo-deleted">2<', html) and re.search(r'id="undo-removed">2<', html)
     assert contact_id("cy@example.com") is None and contact_id("di@example.com") is None
+    assert f'data-undone="{imp.id}"' in page(manager, "/segments/imports")  # the history says so
 
     # Asking again is refused with the reason, on the import's page.
     again = manager.get(f"/segments/imports/{imp.id}/undo")
