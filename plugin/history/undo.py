@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..errors import Conflict, NotFound
 from ..imports.models import CREATED, FINISHED, QUEUED, RUNNING, Import, ImportRow
 from ..models import Membership, as_utc, utcnow
-from . import recording
+from . import recording, undo_lifecycle
 from .models import (
     IMPORT_UNDO, UNDO_FAILED, UNDO_FINISHED, UNDO_QUEUED, UNDO_RUNNING, Change, MembershipRemoval,
     UndoConflict,
@@ -153,8 +153,7 @@ def request(scope, import_id):
             if not claimed:
                 raise Conflict(f"Import {imp.id} is being undone right now.", code="undo_running",
                                params={"import_id": imp.id})
-        change.status = UNDO_QUEUED
-        change.updated_at = utcnow()
+        undo_lifecycle.queued(change)
     notify_undo_queued(scope.state, imp, change)
     return change
 

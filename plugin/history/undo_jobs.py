@@ -3,12 +3,11 @@ background thread (no Redis: the embedded default), or as the RQ job
 ``contact_segments.jobs.run_undo`` on the import queue (retried like an import's lead; each run
 resumes from the undo's stored progress)."""
 
-import sqlalchemy as sa
 from flask import current_app
 
 from ..imports.inprocess import submit_in_background
 from ..imports.queue import QueueUnavailable, queue, redis_problem, redis_url
-from .models import UNDO_FAILED, Change
+from . import undo_lifecycle
 from .undo_steps import run_undo
 
 #: The RQ job's dotted path (stable: Redis may hold jobs an earlier version enqueued).
@@ -28,8 +27,7 @@ def _not_queued(state, change_id, error):
     :class:`QueueUnavailable` to raise: Redis refused the job."""
     session = state.db.session
     session.rollback()
-    session.execute(sa.update(Change).where(Change.id == change_id).values(status=UNDO_FAILED)
-                    .execution_options(synchronize_session=False))
+    undo_lifecycle.failed(session, change_id)
     session.commit()
     return QueueUnavailable(
         "The undo could not be queued: Redis (SEGMENTS_REDIS_URL) cannot be reached "

@@ -32,8 +32,8 @@ from ..imports.models import CREATED, Import, ImportRow
 from ..membership_rows import adjust_member_count
 from ..models import Membership, Segment, utcnow
 from ..sql import insert_ignoring_duplicates, one_of
-from . import recording
-from .models import UNDO_FAILED, UNDO_FINISHED, UNDO_RUNNING, Change, MembershipRemoval, UndoConflict
+from . import recording, undo_lifecycle
+from .models import UNDO_FINISHED, Change, MembershipRemoval, UndoConflict
 from .undo_notices import notify_undo_ended
 
 log = logging.getLogger(__name__)
@@ -291,13 +291,9 @@ class _Undo:
             if cursor is None:
                 stage += 1
             params.update(stage=stage, cursor=cursor, summary={key: summary.get(key, 0) for key in SUMMARY_KEYS})
-            self.change.params = dict(params)
-            self.change.status = UNDO_RUNNING
-            self.change.updated_at = utcnow()
+            undo_lifecycle.running(self.change, params)
             self.session.commit()
-        params["finished_at"] = utcnow().isoformat()
-        self.change.params = dict(params)
-        self.change.status = UNDO_FINISHED
+        undo_lifecycle.finished(self.change, params)
         self.session.commit()
         notify_undo_ended(self.state, self.imp, self.change)
 
@@ -319,16 +315,14 @@ def run_undo(state, change_id):
         if change.status == UNDO_FINISHED:
             session.commit()
             return
-        change.status = UNDO_RUNNING
-        change.updated_at = utcnow()
+        undo_lifecycle.running(change)
         session.commit()
         try:
             _Undo(state, change, imp).run()
         except Exception:
             session.rollback()
             log.exception("contact-segments: the undo of import %s failed", imp.id)
-            session.execute(sa.update(Change).where(Change.id == change_id).values(status=UNDO_FAILED)
-                            .execution_options(synchronize_session=False))
+            undo_lifecycle.failed(session, change_id)
             session.commit()
             notify_undo_ended(state, imp, session.get(Change, change_id))
             raise
