@@ -190,6 +190,9 @@ def test_import_flow(page, import_server, request):
     expect(page.locator("#replace-removal")).to_contain_text(
         "This will remove 2 segment memberships from 1 contact.")
     dismiss_notifications(page)
+    shot(page, f"import-replace-confirmation-{tag}", docs=False)
+    if tag == "ip":
+        shot(page, "import-replace-confirmation", docs=True)
     preview_url = page.url
     assert contact_segments(page, base, f"imp{tag}.7@example.com") == ["North Region", "SUV Owners"]
     page.goto(preview_url)
