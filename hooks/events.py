@@ -81,7 +81,7 @@ class ImportFinished:
 class Notice:
     """A notification for one user of an account (``level``: info, success, error).
 
-    ``kind`` says what it is about (``import_queued``, ``import_finished``, ``import_undone``), ``import_id`` which
+    ``kind`` says what it is about (``import_queued``, ``import_finished``, ``import_undo_queued``, ``import_undone``), ``import_id`` which
     import, and ``params`` the values its sentence speaks of (the file name, the counts, the
     reason an import stopped); ``message`` is that sentence in English. A host that words
     notifications in its users' languages renders ``kind`` and ``params`` with
