@@ -29,7 +29,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from contact_segments.demo import create_app
-from contact_segments.jobs import queue_health
+from contact_segments.jobs import queue_health, wait_for_background_imports
 from databases import fresh_postgres_database
 
 IMPORTS_DB = pathlib.Path(__file__).resolve().parents[1] / "imports_db"
@@ -95,6 +95,18 @@ def server(tmp_path_factory):
     unslow = slow_batches(BATCH_PAUSE)
     yield live
     unslow()
+    live.stop()
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A demo host of the test's own (SQLite, imports in-process): nothing another test left
+    running in the shared server's import thread can hold its imports back."""
+    live = LiveServer({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'own.sqlite'}",
+                       "SEGMENTS_REDIS_URL": ""})
+    yield live
+    with live.app.app_context():
+        wait_for_background_imports(live.app, timeout=60)
     live.stop()
 
 

@@ -312,10 +312,11 @@ def _cli_import_state(server):
     return row
 
 
-def test_a_stalled_import_is_resumed_from_the_history_page(page, server, tmp_path):
+def test_a_stalled_import_is_resumed_from_the_history_page(page, own_server, tmp_path):
     """The process running an import dies mid-way (a restarted web server): the history says
     "Stalled", Resume continues from the last committed batch and the import ends as if
     nothing had happened."""
+    server = own_server
     rows = 2000
     path = tmp_path / "stalls.csv"
     path.write_bytes(contacts_file("stall", rows=rows, segments="North Region"))
