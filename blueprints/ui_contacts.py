@@ -32,16 +32,21 @@ def permissions_of(scope):
             for action in ("create", "assign", "import", "rename", "delete")}
 
 
+def restorable_for():
+    """For how many days a deleted segment can be restored, as a sentence."""
+    days = int(current_app.config["SEGMENTS_DELETED_SEGMENT_DAYS"])
+    return ngettext("It can be restored from “Recently deleted” for %(num)s day.",
+                    "It can be restored from “Recently deleted” for %(num)s days.", days)
+
+
 def delete_confirmation(summary):
     """What the delete confirmation says: how many contacts will lose the segment, and for how
     many days it can be restored from "Recently deleted"."""
-    days = current_app.config["SEGMENTS_DELETED_SEGMENT_DAYS"]
     return " ".join((ngettext(
         'Delete the segment "%(name)s"? %(num)s contact will lose this segment. Contacts are not deleted.',
         'Delete the segment "%(name)s"? %(num)s contacts will lose this segment. Contacts are not deleted.',
         summary.member_count, name=summary.name,
-    ), ngettext("It can be restored from “Recently deleted” for %(num)s day.",
-                "It can be restored from “Recently deleted” for %(num)s days.", int(days))))
+    ), restorable_for()))
 
 
 def segment_menu(scope, search=""):

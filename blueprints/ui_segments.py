@@ -18,7 +18,7 @@ from contact_segments.errors import NotFound, SegmentsError
 from contact_segments.names import NAME_MAX_LENGTH
 
 from .ui_common import current_scope, int_or_none, page_size, redisplays, render, say
-from .ui_contacts import contacts, delete_confirmation, permissions_of
+from .ui_contacts import contacts, delete_confirmation, permissions_of, restorable_for
 from .ui_i18n import _, ngettext
 from .ui_messages import describe
 from .ui_selection import ListFilter, Selection, count_matching
@@ -169,8 +169,9 @@ def _show_delete(scope, segment, error, status):
 def _apply_delete(scope, segment):
     name = segment.name
     removed = segments.delete(scope, segment.id)
-    say(ngettext('Segment "%(name)s" deleted; %(num)s contact lost it.',
-                 'Segment "%(name)s" deleted; %(num)s contacts lost it.', removed, name=name))
+    say(" ".join((ngettext('Segment "%(name)s" deleted; %(num)s contact lost it.',
+                           'Segment "%(name)s" deleted; %(num)s contacts lost it.', removed, name=name),
+                  restorable_for())))
     return redirect(_contacts_url(ListFilter(q=ListFilter.from_values(request.form).q)))
 
 

@@ -217,7 +217,8 @@ def test_delete_confirmation_states_the_count_then_deletes(client_as, account, m
     assert "5 contacts will lose this segment" in html
     response = client.post(f"/segments/{north.id}/delete", data={"csrf_token": token(client)},
                            follow_redirects=True)
-    assert "5 contacts lost it" in response.get_data(as_text=True)
+    assert ("5 contacts lost it. It can be restored from “Recently deleted” for 30 days."
+            in response.get_data(as_text=True))
     assert "It can be restored from “Recently deleted” for 30 days." in html
     # No contact is in it any more; its memberships are kept apart for restoring.
     assert segment_names(account[0]) == []

@@ -148,7 +148,8 @@ def test_delete_with_confirmation_and_focus_return(page, server):
     expect(trash).to_be_focused()
     trash.click()
     page.locator("#delete-dialog button[type=submit]").click()
-    expect(page.locator(".seg-message--success")).to_have_text('Segment "Delete Me Soon" deleted; 4 contacts lost it.')
+    expect(page.locator(".seg-message--success")).to_have_text(
+        'Segment "Delete Me Soon" deleted; 4 contacts lost it. It can be restored from “Recently deleted” for 30 days.')
     expect(page.locator(".seg-chip", has_text="Delete Me Soon")).to_have_count(0)
     open_dropdown(page)
     page.fill("#segment-search", "delete me")
