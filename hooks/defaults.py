@@ -6,6 +6,9 @@ defaults are marked ``trylast`` so that a host answer always wins.
 from flask import g, has_app_context
 
 from .. import audience, notifications
+from ..actor import Actor
+from ..errors import NotFound
+from ..history.queries import contact_history
 from .markers import hookimpl
 
 
@@ -43,6 +46,14 @@ class DefaultHooks:
     def segments_contact_segments(self, account_id, contact_id):
         """Return one contact's segments (plugin implementation)."""
         return audience.contact_segments(self._session, self.state.contacts, account_id, contact_id)
+
+    @hookimpl(trylast=True)
+    def segments_contact_history(self, account_id, contact_id, limit):
+        """Default: the contact's history read by :func:`contact_segments.history.queries.contact_history`."""
+        try:
+            return contact_history(self.state.scope(Actor.system(account_id)), contact_id, limit=limit)
+        except NotFound:
+            return []
 
     @hookimpl(trylast=True)
     def segments_current_actor(self):

@@ -4,7 +4,7 @@ All hooks are named ``segments_*`` and called with keyword arguments. Three kind
 
 * **Host → plugin** (the plugin implements them; the host's bulk sender and pages call them):
   :func:`segments_audience_segments`, :func:`segments_count_recipients`,
-  :func:`segments_iter_recipients`, :func:`segments_contact_segments`.
+  :func:`segments_iter_recipients`, :func:`segments_contact_segments`, :func:`segments_contact_history`.
 * **Plugin → host** (the host implements them to plug in its own behaviour):
   :func:`segments_current_actor`, :func:`segments_authorize`, :func:`segments_before_delete`,
   :func:`segments_notify`.
@@ -71,6 +71,17 @@ def segments_contact_segments(account_id: int, contact_id: int) -> list:
 
     Returns a list of :class:`contact_segments.audience.SegmentSummary` sorted by name (empty for
     an unknown contact). The Jinja macro ``segments/macros.html:contact_segments`` renders it.
+    """
+
+
+@hookspec(firstresult=True)
+def segments_contact_history(account_id: int, contact_id: int, limit: int) -> list:
+    """Return the newest ``limit`` entries of one contact's segment history, for the pages where
+    consultants talk to it: each segment it joined or left, who did it, how and when.
+
+    Returns a list of :class:`contact_segments.history.queries.ContactEntry` (``to_dict()`` gives
+    the API's JSON), newest first; empty for a contact that is not the account's. The Jinja macro
+    ``segments/macros.html:contact_segments`` shows the newest three.
     """
 
 

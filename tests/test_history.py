@@ -172,3 +172,12 @@ def test_a_filter_on_a_deleted_segment_chooses_nobody(named_scope, account, make
         memberships.add_contacts(scope, target.id, contact_filter=ContactFilter(segment_ids=(vip.id,)))
     assert _members(target.id) == set()
     assert db.session.execute(sa.select(Segment.member_count).where(Segment.id == target.id)).scalar_one() == 0
+
+
+def test_a_host_reads_a_contacts_history_through_its_hook(state, named_scope, account, make_account, make_contacts):
+    ids = make_contacts(account[0], 1)
+    segments.create(named_scope("consultant", "page", "Casey Consultant"), "VIP", contact_ids=ids)
+    entry, = state.pm.hook.segments_contact_history(account_id=account[0], contact_id=ids[0], limit=5)
+    assert (entry.event, entry.segment_name, entry.actor.name) == ("added", "VIP", "Casey Consultant")
+    other = make_account("Other")
+    assert state.pm.hook.segments_contact_history(account_id=other[0], contact_id=ids[0], limit=5) == []

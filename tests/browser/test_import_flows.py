@@ -139,7 +139,7 @@ def test_import_flow(page, import_server, request):
     expect(queued).to_be_visible()
     shot(page, f"import-queued-{tag}")
     seen = watch_progress(page)
-    done = page.locator(".seg-toast", has_text="is ready:")
+    done = page.locator(".seg-toast", has_text=f'"contacts-{tag}.csv" is ready:')
     expect(done).to_be_visible()
     expect(done).to_contain_text(f"{ROWS:,} created, 0 updated, 0 unchanged, 1 failed")
     expect(page.locator("#import-progress-bar")).to_have_attribute("value", str(2 * (ROWS + 1)))
