@@ -169,7 +169,8 @@ class ImportRow(Base):
     ``[level, column, code, params]`` (``level`` is ``"error"`` or ``"warning"``; ``params`` the
     values of the code's message, see :mod:`contact_segments.messages`, or the English sentence
     on rows written by an earlier version), ``NULL`` when there are none; ``contact_id``: the
-    contact the row created or matched. No foreign key to the import (migration
+    contact the row created or matched. ``changes``: the contact fields the row's batch changed
+    (``{field: [before, after]}``), what an undo of the import puts back. No foreign key to the import (migration
     ``0004_import_row_without_fk``: a check per written row); the import's driver is the only
     writer.
     """
