@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .contact_query import where_clauses
 from .contact_search import name_key, search_text
+from .sql import without_parallel_workers
 
 OLDEST, NEWEST, NAME = "oldest", "newest", "name"
 ORDERS = (OLDEST, NEWEST, NAME)
@@ -97,7 +98,8 @@ def read_page(session, mapping, account_id, contact_filter, order=OLDEST, *, aft
     backwards = last or (before is not None and values is not None)
     query = page_query(mapping, account_id, contact_filter, order, size=size + 1, cursor=values,
                        backwards=backwards)
-    rows = [dict(row._mapping) for row in session.execute(query)]
+    with without_parallel_workers(session):
+        rows = [dict(row._mapping) for row in session.execute(query)]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
