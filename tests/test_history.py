@@ -174,7 +174,8 @@ def test_a_filter_on_a_deleted_segment_chooses_nobody(named_scope, account, make
     assert db.session.execute(sa.select(Segment.member_count).where(Segment.id == target.id)).scalar_one() == 0
 
 
-def test_a_host_reads_a_contacts_history_through_its_hook(state, named_scope, account, make_account, make_contacts):
+def test_hook_segments_contact_history(state, named_scope, account, make_account, make_contacts):
+    """A host reads a contact's history through the hook (nothing for another account)."""
     ids = make_contacts(account[0], 1)
     segments.create(named_scope("consultant", "page", "Casey Consultant"), "VIP", contact_ids=ids)
     entry, = state.pm.hook.segments_contact_history(account_id=account[0], contact_id=ids[0], limit=5)
