@@ -140,7 +140,8 @@ def test_restoring_needs_a_manager_and_a_segment_within_the_window(named_scope, 
     assert refused.value.code == "deleted_segment_not_found"
 
 
-def test_the_purge_applies_every_retention_window(named_scope, state, account, make_contacts):
+def test_the_purge_applies_every_retention_window(named_scope, state, account, make_contacts, monkeypatch):
+    monkeypatch.setattr(deleted_segments, "PURGE_CHUNK", 2)  # a deleted segment's memberships in chunks
     ids = make_contacts(account[0], 3)
     scope = named_scope()
     vip = segments.create(scope, "VIP", contact_ids=ids)

@@ -171,12 +171,17 @@ def purge(session, config, *, now=None):
     for segment_id in session.execute(sa.select(DeletedSegment.id).where(
             DeletedSegment.deleted_at < segments_before).order_by(DeletedSegment.id)).scalars().all():
         while True:
-            chunk = sa.select(Membership.contact_id).where(Membership.segment_id == segment_id).limit(PURGE_CHUNK)
-            deleted = session.execute(sa.delete(Membership).where(
-                Membership.segment_id == segment_id, Membership.contact_id.in_(chunk))).rowcount
+            # A range of the primary key (segment, contact) at a time: the contact id that ends
+            # the next PURGE_CHUNK memberships, read from the index.
+            last = session.execute(
+                sa.select(Membership.contact_id).where(Membership.segment_id == segment_id)
+                .order_by(Membership.contact_id).offset(PURGE_CHUNK - 1).limit(1)).scalar_one_or_none()
+            chunk = [Membership.segment_id == segment_id]
+            if last is not None:
+                chunk.append(Membership.contact_id <= last)
+            result.memberships += session.execute(sa.delete(Membership).where(*chunk)).rowcount
             session.commit()
-            result.memberships += deleted
-            if deleted < PURGE_CHUNK:
+            if last is None:
                 break
         session.execute(sa.delete(DeletedSegment).where(DeletedSegment.id == segment_id))
         session.commit()
