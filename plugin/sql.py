@@ -36,8 +36,16 @@ def one_of(session, column, ids):
     ids = sorted({int(value) for value in ids})
     if dialect_name(session) != "postgresql":
         return column.in_(ids)
-    literal = "'{" + ",".join(map(str, ids)) + "}'::bigint[]"
-    return column == sa.any_(sa.literal_column(literal, postgresql.ARRAY(sa.BigInteger)))
+    return column == sa.any_(constant_int_array(ids, column.type))
+
+
+def constant_int_array(values, type_):
+    """The integers ``values`` as a PostgreSQL array of ``type_`` written into the statement
+    (``'{1,2,...}'::bigint[]``): one constant, which PostgreSQL checks with a hash table when it
+    filters rows by it (a parameter is searched from its start for every row)."""
+    sql_type = type_.compile(dialect=postgresql.dialect())
+    return sa.literal_column("'{" + ",".join(map(str, values)) + "}'::" + sql_type + "[]",
+                             postgresql.ARRAY(type_))
 
 
 @contextlib.contextmanager

@@ -19,29 +19,10 @@ from contact_segments.imports.models import Import
 from contact_segments.jobs import wait_for_background_imports
 from contact_segments.models import Contact
 
-from api_client import api_client
-from test_api import assert_error
+from test_api import assert_error, client, login  # noqa: F401 (fixtures)
 
 API = "/api/segments"
 HEADER = "Country Code,First Name,Last Name,Email,Segments\n"
-
-
-@pytest.fixture
-def client(app):
-    return api_client(app)
-
-
-@pytest.fixture
-def login(client):
-    """Sign the client in as a demo user."""
-
-    def sign_in(user_id):
-        with client.session_transaction() as session:
-            session["user_id"] = user_id
-        flask.g.pop("demo_user", None)
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

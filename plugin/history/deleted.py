@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from .. import segments
 from ..errors import NotFound
 from ..hooks.events import SegmentCreated
 from ..imports.models import Import, ImportRow
 from ..models import Membership, Segment, as_utc, utcnow
+from ..names import segment_name_key
 from . import recording
 from .models import (
     SEGMENT_RESTORED, Change, ChangeSegment, DeletedSegment, MembershipRemoval, UndoConflict,
@@ -84,8 +86,6 @@ def list_deleted(scope):
 def find_deleted(scope, name_or_id):
     """The account's restorable deleted segment named ``name_or_id`` (its id, or its name: the
     newest of that name), or raise :class:`NotFound`."""
-    from ..names import segment_name_key
-
     window = _window(scope.state.config)
     query = sa.select(DeletedSegment).where(
         DeletedSegment.account_id == scope.account_id, DeletedSegment.deleted_at >= utcnow() - window)
@@ -113,8 +113,6 @@ def restore(scope, name_or_id, new_name=None):
     A name now taken (or looking like one) raises :class:`~contact_segments.errors.Conflict`
     naming the segment that has it: restore it under another name.
     """
-    from .. import segments
-
     scope.require("restore")
     name = segments.validate_name(new_name) if new_name else None
     session = scope.session

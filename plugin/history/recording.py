@@ -9,6 +9,7 @@ and :func:`remove_memberships` deletes membership rows while keeping each one as
 
 import sqlalchemy as sa
 
+from ..imports import bulk
 from ..models import Membership
 from ..sql import insert_adding_on_conflict
 from .models import IMPORT, VIA_IMPORT, Change, ChangeSegment, MembershipRemoval
@@ -62,8 +63,6 @@ def keep_removals(session, change_id, removed, *, first_removal=False):
     by ``change_id``. A pair removed twice by the same change (an import that removes, adds back
     and removes again) keeps its first record; with ``first_removal`` (the change removes each
     pair once, as an undo does) the rows are written straight in (``COPY`` on PostgreSQL)."""
-    from ..imports import bulk
-
     if not removed:
         return
     rows = [tuple(row) for row in removed]

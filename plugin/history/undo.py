@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ..errors import Conflict, NotFound
 from ..imports.models import CREATED, FINISHED, QUEUED, RUNNING, Import, ImportRow
 from ..models import Membership, as_utc, utcnow
-from . import recording, undo_lifecycle
+from . import recording, undo_jobs, undo_lifecycle
 from .models import (
     IMPORT_UNDO, UNDO_FAILED, UNDO_FINISHED, UNDO_QUEUED, UNDO_RUNNING, Change, MembershipRemoval,
     UndoConflict,
@@ -161,8 +161,6 @@ def request(scope, import_id):
 def launch(state, change_id, *, wait=False):
     """Run the undo ``change_id``: to its end in this process (``wait``), in the app's background
     thread (no Redis), or as an RQ job. Returns the RQ job id, or ``None``."""
-    from . import undo_jobs
-
     return undo_jobs.launch(state, change_id, wait=wait)
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from ..sql import dialect_name, insert_ignoring_duplicates
+from ..sql import constant_int_array, dialect_name, insert_ignoring_duplicates
 from .copy_text import copy_text
 
 #: Rows formatted into one piece of ``COPY`` text at a time (bounds its memory).
@@ -284,8 +284,7 @@ def _key_array(values, type_):
     ids, that is 10^8 comparisons, and a batch of seconds to minutes instead of milliseconds.
     """
     if all(type(value) is int for value in values):
-        sql_type = type_.compile(dialect=postgresql.dialect())
-        return sa.literal_column(f"'{_array_literal(values)}'::{sql_type}[]", postgresql.ARRAY(type_))
+        return constant_int_array(values, type_)
     return _array_param("keys", values, type_)
 
 
