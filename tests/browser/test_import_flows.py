@@ -268,6 +268,12 @@ def test_an_import_result_reads_well_on_a_phone(browser, server, browser_locale)
     watch_progress(page)
     problems = page.locator("#import-errors tbody td:nth-child(3)")
     expect(problems).to_have_count(2)
+    # The result page reloads itself once the import has ended: wait until the table has the
+    # width (one reading taken once, in a full run, saw 171 px), failing after 10 s as before.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#import-errors tbody td:nth-child(3)')]"
+        ".every(cell => cell.getBoundingClientRect().width > 250)", timeout=10_000)
     assert min(box["width"] for box in (cell.bounding_box() for cell in problems.all())) > 250
     overflowing = page.evaluate(
         "() => [...document.querySelectorAll('.seg-stats li')].filter(li => li.scrollWidth > li.clientWidth).length")
